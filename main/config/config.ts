@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { keySourceKind } from '../../shared/api/node';
+
+/** Settings a person may put in <data dir>/config.json. Unknown keys are refused, so typos show. */
+export const fileConfigSchema = z
+  .object({
+    facilityName: z.string().min(1).max(200).optional(),
+    keySource: keySourceKind.optional(),
+    keyFile: z.string().min(1).optional(),
+    auditKeyFile: z.string().min(1).optional(),
+    consoleHost: z.string().min(1).optional(),
+    consolePort: z.number().int().min(0).max(65535).optional(),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    demo: z.boolean().optional(),
+  })
+  .strict();
+export type FileConfig = z.infer<typeof fileConfigSchema>;
+
+export const DEFAULTS = {
+  facilityName: 'VitalMesh facility',
+  consoleHost: '127.0.0.1',
+  consolePort: 8470,
+  logLevel: 'info',
+  demo: false,
+} as const;
+
+/** The node's settings after flags, environment, config file and defaults are merged. */
+export interface NodeConfig {
+  readonly dataDir: string;
+  readonly facilityName: string;
+  readonly keySource: z.infer<typeof keySourceKind> | undefined;
+  readonly keyFile: string | undefined;
+  readonly auditKeyFile: string | undefined;
+  /** Only ever from the environment or a prompt, never a flag or the config file. */
+  readonly passphrase: string | undefined;
+  readonly consoleHost: string;
+  readonly consolePort: number;
+  readonly logLevel: string;
+  readonly demo: boolean;
+}
+
+/** The same settings as flags give them (undefined = not given). */
+export type ConfigOverrides = Partial<Omit<NodeConfig, 'passphrase'>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const defaultDataDir = (): string => join(homedir(), '.vitalmesh');
+
+/** Environment variables, each the twin of a flag. */
+export function fromEnvironment(env: NodeJS.ProcessEnv): ConfigOverrides & { passphrase?: string } {
+  const out: ConfigOverrides & { passphrase?: string } = {};
+  const set = <K extends keyof typeof out>(key: K, value: (typeof out)[K] | undefined) => {
+    if (value !== undefined && value !== '') out[key] = value;
+  };
+  set('dataDir', env.VITALMESH_DATA_DIR);
+  set('facilityName', env.VITALMESH_FACILITY_NAME);
+  if (env.VITALMESH_KEY_SOURCE) set('keySource', parseEnv('VITALMESH_KEY_SOURCE', keySourceKind, env.VITALMESH_KEY_SOURCE));
+  set('keyFile', env.VITALMESH_KEY_FILE);
+  set('auditKeyFile', env.VITALMESH_AUDIT_KEY_FILE);
+  set('passphrase', env.VITALMESH_PASSPHRASE);
+  set('consoleHost', env.VITALMESH_CONSOLE_HOST);
+  if (env.VITALMESH_CONSOLE_PORT) set('consolePort', parseEnv('VITALMESH_CONSOLE_PORT', portSchema, env.VITALMESH_CONSOLE_PORT));
+  set('logLevel', env.VITALMESH_LOG_LEVEL);
+  if (env.VITALMESH_DEMO) set('demo', parseEnv('VITALMESH_DEMO', boolSchema, env.VITALMESH_DEMO));
+  return out;
+}
+
+export const portSchema = z.coerce.number().int().min(0).max(65535);
+const boolSchema = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+function parseEnv<T>(name: string, schema: z.ZodType<T>, value: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ConfigError(`${name}=${JSON.stringify(value)} is not valid: ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+}
+
+export function readConfigFile(dataDir: string): FileConfig {
+  const file = join(dataDir, 'config.json');
+  if (!existsSync(file)) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = fileConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Flags win over the environment, the environment over the config file, that over defaults. */
+export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const fromEnv = fromEnvironment(env);
+  const dataDir = resolve(flags.dataDir ?? fromEnv.dataDir ?? defaultDataDir());
+  const file = readConfigFile(dataDir);
+  const pick = <K extends keyof FileConfig & keyof ConfigOverrides>(key: K) =>
+    flags[key] ?? fromEnv[key] ?? file[key];
+  // A path given on the command line or in the environment is relative to where the command
+  // runs; one in config.json is relative to the data dir it lives in.
+  const path = (key: 'keyFile' | 'auditKeyFile') => {
+    const given = flags[key] ?? fromEnv[key];
+    if (given !== undefined) return resolve(given);
+    return file[key] === undefined ? undefined : resolve(dataDir, file[key]);
+  };
+  return {
+    dataDir,
+    facilityName: pick('facilityName') ?? DEFAULTS.facilityName,
+    keySource: pick('keySource'),
+    keyFile: path('keyFile'),
+    auditKeyFile: path('auditKeyFile'),
+    passphrase: fromEnv.passphrase,
+    consoleHost: pick('consoleHost') ?? DEFAULTS.consoleHost,
+    consolePort: pick('consolePort') ?? DEFAULTS.consolePort,
+    logLevel: pick('logLevel') ?? DEFAULTS.logLevel,
+    demo: pick('demo') ?? DEFAULTS.demo,
+  };
+}

@@ -1,0 +1,6 @@
+export * from './contract';
+export * from './client';
+export * from './define';
+export * from './envelope';
+export * from './errors';
+export * from './node';
