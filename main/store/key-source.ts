@@ -34,7 +34,7 @@ export interface KeySource {
 }
 
 export interface KeySourceConfig {
-  readonly kind: KeySourceKind | undefined;
+  readonly keySource: KeySourceKind | undefined;
   readonly dataDir: string;
   readonly keyFile?: string | undefined;
   readonly auditKeyFile?: string | undefined;
@@ -48,7 +48,7 @@ export const HOW_TO_GIVE_A_KEY =
   'VITALMESH_KEY_SOURCE, VITALMESH_KEY_FILE and keySource/keyFile in <data dir>/config.json.';
 
 export async function createKeySource(config: KeySourceConfig): Promise<KeySource> {
-  switch (config.kind) {
+  switch (config.keySource) {
     case undefined:
       throw new KeySourceError(`no key source is configured, so the node will not start. ${HOW_TO_GIVE_A_KEY}`);
     case 'file': {
@@ -75,7 +75,7 @@ export async function createKeySource(config: KeySourceConfig): Promise<KeySourc
     case 'keychain':
       return new KeychainKeySource(await loadKeytar(), resolve(config.dataDir));
     default: {
-      const never: never = config.kind;
+      const never: never = config.keySource;
       throw new KeySourceError(`unknown key source ${String(never)}`);
     }
   }

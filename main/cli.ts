@@ -1,0 +1,99 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { KEY_SOURCE_KINDS } from '../shared/api/node';
+import type { ConfigOverrides } from './config/config';
+import { backup, restore } from './cli/backup';
+import { initKeyFile, rotateKey } from './cli/keys';
+import { startHeadless } from './cli/start';
+import { VERSION } from './version';
+
+/**
+ * The `vitalmesh` command. Every setting has a flag and an environment variable; flags win over
+ * the environment, which wins over <data dir>/config.json, which wins over defaults.
+ */
+const port = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0–65535');
+  return n;
+};
+
+/** The options every command that opens the data dir takes. */
+function withNodeOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--data-dir <dir>', 'data directory').env('VITALMESH_DATA_DIR'))
+    .addOption(
+      new Option('--key-source <kind>', 'where the database key lives')
+        .choices(KEY_SOURCE_KINDS)
+        .env('VITALMESH_KEY_SOURCE'),
+    )
+    .addOption(new Option('--key-file <file>', 'key file (key source "file")').env('VITALMESH_KEY_FILE'))
+    .addOption(
+      new Option('--audit-key-file <file>', 'audit key file (default: <key file>.audit)').env(
+        'VITALMESH_AUDIT_KEY_FILE',
+      ),
+    );
+}
+
+/** Only what was given on the command line; loadConfig reads env and the config file itself. */
+function overrides(options: Record<string, unknown>): ConfigOverrides {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
+  return out as ConfigOverrides;
+}
+
+export function buildCli(): Command {
+  const program = new Command('vitalmesh')
+    .description("VitalMesh: a facility's node in a healthcare data mesh")
+    .version(VERSION)
+    .showHelpAfterError();
+
+  withNodeOptions(program.command('start').description('run the headless node and its web console'))
+    .addOption(new Option('--console-host <host>', 'console bind address').env('VITALMESH_CONSOLE_HOST'))
+    .addOption(new Option('--console-port <port>', 'console port').argParser(port).env('VITALMESH_CONSOLE_PORT'))
+    .addOption(new Option('--facility-name <name>', 'facility display name').env('VITALMESH_FACILITY_NAME'))
+    .addOption(new Option('--log-level <level>', 'log level').env('VITALMESH_LOG_LEVEL'))
+    .option('--demo', 'start with simulated bedside monitors and demo users')
+    .option('--no-demo', 'no simulated monitors (also VITALMESH_DEMO=0)')
+    .action(async (options: Record<string, unknown>) => {
+      await startHeadless(overrides(options));
+    });
+
+  const keys = program.command('keys').description('the database key');
+  keys
+    .command('init')
+    .description('create a new random 256-bit key file (mode 600)')
+    .requiredOption('--key-file <file>', 'where to write it')
+    .action((options: { keyFile: string }) => {
+      console.log(initKeyFile(options.keyFile));
+    });
+  withNodeOptions(keys.command('rotate').description('re-key the database in place (node stopped)')).action(
+    async (options: Record<string, unknown>) => {
+      console.log(await rotateKey(overrides(options)));
+    },
+  );
+
+  withNodeOptions(program.command('backup').description('write a verified, encrypted backup (online)'))
+    .argument('<file>', 'the backup file to create')
+    .action(async (file: string, options: Record<string, unknown>) => {
+      console.log(await backup(overrides(options), file));
+    });
+
+  withNodeOptions(program.command('restore').description('replace the database with a verified backup (node stopped)'))
+    .argument('<file>', 'the backup file')
+    .action(async (file: string, options: Record<string, unknown>) => {
+      console.log(await restore(overrides(options), file));
+    });
+
+  return program;
+}
+
+/** Errors a person can act on are printed as one line; anything else is a bug and shows its stack. */
+export async function runCli(argv: readonly string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv as string[]);
+  } catch (error) {
+    const known = error instanceof Error && /Error$/.test(error.name) && error.name !== 'Error' && error.name !== 'TypeError';
+    console.error(`vitalmesh: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
+    process.exitCode = 1;
+  }
+}
+

@@ -1,0 +1,41 @@
+import { loadConfig, type ConfigOverrides } from '../config/config';
+import { startConsole } from '../console/server';
+import { createLogger } from '../log/logger';
+import { createNode } from '../node';
+import { VERSION } from '../version';
+
+/**
+ * `vitalmesh start`: the headless node and its console. Logs one "node ready" line with the URL
+ * once it serves, and stops cleanly on SIGINT/SIGTERM.
+ */
+export async function startHeadless(flags: ConfigOverrides): Promise<void> {
+  const config = loadConfig(flags);
+  const logger = createLogger({ level: config.logLevel });
+  const node = await createNode(config, { host: 'console', logger });
+  let consoleServer;
+  try {
+    consoleServer = await startConsole({
+      api: node.api,
+      logger,
+      host: config.consoleHost,
+      port: config.consolePort,
+      liveness: () => ({ status: 'ok', version: VERSION }),
+    });
+  } catch (error) {
+    await node.close();
+    throw error;
+  }
+  logger.info({ url: consoleServer.url, dataDir: config.dataDir }, 'node ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await consoleServer.close();
+    await node.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,68 @@
+import type { NodeConfig } from './config/config';
+import { createDispatcher, type Api, type CallRecord } from './api/dispatcher';
+import type { HostKind } from './api/context';
+import { nodeHandlers, nodeStreamHandlers } from './api/node-handlers';
+import type { Logger } from './log/logger';
+import { createKeySource, type KeySource } from './store/key-source';
+import { openStore, type Store } from './store/store';
+
+export interface NodeOptions {
+  readonly host: HostKind;
+  readonly logger: Logger;
+  /** Tests and the CLI may hand in a key source they built; otherwise it comes from config. */
+  readonly keySource?: KeySource;
+}
+
+/** A running node: the API both hosts carry, and a clean way to stop. */
+export interface VitalMeshNode {
+  readonly api: Api;
+  readonly config: NodeConfig;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the only place where parts are wired to each other. Each part gets what
+ * it needs by parameter; nothing reaches for a global.
+ */
+export async function createNode(config: NodeConfig, options: NodeOptions): Promise<VitalMeshNode> {
+  const logger = options.logger;
+  const keys = options.keySource ?? (await createKeySource(config));
+  const store = await openStore(config.dataDir, keys);
+  const startedAt = Date.now();
+  const nodeDeps = {
+    store,
+    facilityName: config.facilityName,
+    demo: config.demo,
+    host: options.host,
+    startedAt,
+  };
+
+  const api = createDispatcher({
+    logger: logger.child({ module: 'api' }),
+    handlers: { ...nodeHandlers(nodeDeps) },
+    streamHandlers: { ...nodeStreamHandlers(nodeDeps) },
+    authenticate: () => undefined,
+    record: (entry: CallRecord) => {
+      logger.debug({ action: entry.action, outcome: entry.outcome, host: entry.origin.host }, 'api call');
+    },
+  });
+
+  logger.info(
+    { dataDir: config.dataDir, keySource: keys.kind, schemaVersion: store.schemaVersion() },
+    'store open',
+  );
+
+  let closed = false;
+  return {
+    api,
+    config,
+    store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      store.close();
+      logger.info('node closed');
+    },
+  };
+}
