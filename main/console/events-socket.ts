@@ -43,7 +43,11 @@ export function serveEventsSocket(socket: WebSocket, origin: CallOrigin, api: Ap
       parsed = undefined;
     }
     if (!parsed?.success) {
-      send({ op: 'error', id: null, error: { code: 'bad_request', message: 'malformed event-socket message' } });
+      send({
+        op: 'error',
+        id: null,
+        error: { code: 'bad_request', message: 'malformed event-socket message' },
+      });
       return;
     }
     const message = parsed.data;
@@ -54,13 +58,19 @@ export function serveEventsSocket(socket: WebSocket, origin: CallOrigin, api: Ap
       return;
     }
     if (subscriptions.has(message.id) || subscriptions.size >= MAX_SUBSCRIPTIONS) {
-      send({ op: 'error', id: message.id, error: { code: 'conflict', message: 'subscription id in use or too many subscriptions' } });
+      send({
+        op: 'error',
+        id: message.id,
+        error: { code: 'conflict', message: 'subscription id in use or too many subscriptions' },
+      });
       return;
     }
     // Reserve the id before the await, so a racing duplicate is refused.
     subscriptions.set(message.id, () => {});
     void api
-      .subscribe(origin, message.stream, message.params, (event) => send({ op: 'event', id: message.id, data: event }))
+      .subscribe(origin, message.stream, message.params, (event) =>
+        send({ op: 'event', id: message.id, data: event }),
+      )
       .then((result) => {
         if (!subscriptions.has(message.id) || socket.readyState !== socket.OPEN) {
           if (result.ok) result.value.close();

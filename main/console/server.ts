@@ -71,7 +71,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
     const code = status === 413 ? 'bad_request' : status < 500 ? 'bad_request' : 'internal';
-    const message = status < 500 ? `request refused: ${error.message}` : 'the console failed; see the node log';
+    const message =
+      status < 500 ? `request refused: ${error.message}` : 'the console failed; see the node log';
     if (status >= 500) options.logger.error({ err: error }, 'console error');
     void reply.code(status >= 500 ? 500 : status).send({ ok: false, error: { code, message } });
   });
@@ -113,7 +114,11 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     );
   }
 
-  function keepSession(method: string, result: Result<unknown>, reply: Parameters<typeof setSessionCookie>[0]) {
+  function keepSession(
+    method: string,
+    result: Result<unknown>,
+    reply: Parameters<typeof setSessionCookie>[0],
+  ) {
     if (!result.ok) return;
     if (method === 'auth.login') {
       const token = (result.value as { token?: unknown }).token;
@@ -131,6 +136,9 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   };
 }
 
-function sendEnvelope(reply: { code(status: number): { send(body: unknown): unknown } }, result: Result<unknown>) {
+function sendEnvelope(
+  reply: { code(status: number): { send(body: unknown): unknown } },
+  result: Result<unknown>,
+) {
   return reply.code(result.ok ? 200 : HTTP_STATUS[result.error.code]).send(result);
 }

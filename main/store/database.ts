@@ -14,6 +14,11 @@ export interface OpenOptions {
   readonly readonly?: boolean;
   /** Files to be opened once and closed (backups) don't need WAL. */
   readonly wal?: boolean;
+  /**
+   * Runs after the key is proven and before any setting writes to the file, so a refusal (a
+   * newer schema) leaves the file byte-for-byte as it was.
+   */
+  readonly check?: (db: Db) => void;
 }
 
 /**
@@ -38,6 +43,12 @@ export function openEncrypted(file: string, key: DbKey, options: OpenOptions = {
     if (isNotADatabase(error)) throw new WrongKeyError(file);
     throw error;
   }
+  try {
+    options.check?.(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   if (isNew) chmodSync(file, 0o600);
   if (!options.readonly) {
     if (options.wal !== false) {
@@ -60,10 +71,5 @@ export function openEncrypted(file: string, key: DbKey, options: OpenOptions = {
 }
 
 export function isNotADatabase(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    (error).code === 'SQLITE_NOTADB'
-  );
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'SQLITE_NOTADB';
 }

@@ -50,7 +50,9 @@ export const HOW_TO_GIVE_A_KEY =
 export async function createKeySource(config: KeySourceConfig): Promise<KeySource> {
   switch (config.keySource) {
     case undefined:
-      throw new KeySourceError(`no key source is configured, so the node will not start. ${HOW_TO_GIVE_A_KEY}`);
+      throw new KeySourceError(
+        `no key source is configured, so the node will not start. ${HOW_TO_GIVE_A_KEY}`,
+      );
     case 'file': {
       if (!config.keyFile) {
         throw new KeySourceError(

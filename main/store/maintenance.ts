@@ -48,11 +48,17 @@ export function verifyBackup(file: string, key: Buffer): { schemaVersion: number
  * library, and would risk a plaintext copy; VACUUM INTO writes through the same cipher and key.
  * Written to a temporary name and verified before it takes the final name.
  */
-export async function backupDatabase(dataDir: string, keys: KeySource, target: string): Promise<BackupReport> {
+export async function backupDatabase(
+  dataDir: string,
+  keys: KeySource,
+  target: string,
+): Promise<BackupReport> {
   if (existsSync(target)) throw new StoreError(`${target} already exists; choose a new file name`);
   const file = databasePath(dataDir);
   if (!existsSync(file)) throw new StoreError(`no database in ${dataDir}`);
-  const { db, key } = await openWithKeySource(file, keys, 'database', (k) => openEncrypted(file, { bytes: k }));
+  const { db, key } = await openWithKeySource(file, keys, 'database', (k) =>
+    openEncrypted(file, { bytes: k }),
+  );
   const temp = join(dirname(target), `.${Date.now()}-${process.pid}.backup-partial`);
   try {
     db.prepare('VACUUM INTO ?').run(temp);

@@ -4,7 +4,7 @@ import type { KeySourceKind } from '../../shared/api/node';
 import { openEncrypted, type Db } from './database';
 import { WrongKeyError } from './errors';
 import type { KeyName, KeySource } from './key-source';
-import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrate';
+import { LATEST_SCHEMA_VERSION, assertNotNewer, migrate, schemaVersion } from './migrate';
 
 export const DATABASE_FILE = 'vitalmesh.db';
 
@@ -54,7 +54,7 @@ export async function openStore(dataDir: string, keys: KeySource): Promise<Store
   ensureDataDir(dataDir);
   const file = databasePath(dataDir);
   const { db } = await openWithKeySource(file, keys, 'database', (key) =>
-    openEncrypted(file, { bytes: key }),
+    openEncrypted(file, { bytes: key }, { check: (db) => assertNotNewer(db, file) }),
   );
   try {
     migrate(db, file);
