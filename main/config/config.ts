@@ -59,12 +59,14 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): ConfigOverrides & { pas
   };
   set('dataDir', env.VITALMESH_DATA_DIR);
   set('facilityName', env.VITALMESH_FACILITY_NAME);
-  if (env.VITALMESH_KEY_SOURCE) set('keySource', parseEnv('VITALMESH_KEY_SOURCE', keySourceKind, env.VITALMESH_KEY_SOURCE));
+  if (env.VITALMESH_KEY_SOURCE)
+    set('keySource', parseEnv('VITALMESH_KEY_SOURCE', keySourceKind, env.VITALMESH_KEY_SOURCE));
   set('keyFile', env.VITALMESH_KEY_FILE);
   set('auditKeyFile', env.VITALMESH_AUDIT_KEY_FILE);
   set('passphrase', env.VITALMESH_PASSPHRASE);
   set('consoleHost', env.VITALMESH_CONSOLE_HOST);
-  if (env.VITALMESH_CONSOLE_PORT) set('consolePort', parseEnv('VITALMESH_CONSOLE_PORT', portSchema, env.VITALMESH_CONSOLE_PORT));
+  if (env.VITALMESH_CONSOLE_PORT)
+    set('consolePort', parseEnv('VITALMESH_CONSOLE_PORT', portSchema, env.VITALMESH_CONSOLE_PORT));
   set('logLevel', env.VITALMESH_LOG_LEVEL);
   if (env.VITALMESH_DEMO) set('demo', parseEnv('VITALMESH_DEMO', boolSchema, env.VITALMESH_DEMO));
   return out;
@@ -76,7 +78,9 @@ const boolSchema = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1
 function parseEnv<T>(name: string, schema: z.ZodType<T>, value: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError(`${name}=${JSON.stringify(value)} is not valid: ${parsed.error.issues[0]?.message}`);
+    throw new ConfigError(
+      `${name}=${JSON.stringify(value)} is not valid: ${parsed.error.issues[0]?.message}`,
+    );
   }
   return parsed.data;
 }

@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../testing/temp-dir';
+import { ConfigError, DEFAULTS, loadConfig } from './config';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+  mkdirSync(join(dir, 'data'));
+});
+afterEach(() => cleanup());
+
+const writeConfig = (value: unknown) =>
+  writeFileSync(join(dir, 'data', 'config.json'), JSON.stringify(value));
+
+describe('configuration', () => {
+  it('uses defaults when nothing is given, and no key source', () => {
+    const config = loadConfig({ dataDir: join(dir, 'data') }, {});
+    expect(config.consoleHost).toBe(DEFAULTS.consoleHost);
+    expect(config.consolePort).toBe(DEFAULTS.consolePort);
+    expect(config.keySource).toBeUndefined();
+    expect(config.demo).toBe(false);
+  });
+
+  it('lets flags win over the environment, the environment over the file, the file over defaults', () => {
+    writeConfig({
+      consolePort: 9001,
+      consoleHost: '127.0.0.2',
+      facilityName: 'From file',
+      keySource: 'file',
+      keyFile: 'keys/k',
+    });
+    const env = {
+      VITALMESH_DATA_DIR: join(dir, 'data'),
+      VITALMESH_CONSOLE_PORT: '9002',
+      VITALMESH_FACILITY_NAME: 'From env',
+    };
+    const config = loadConfig({ consolePort: 9003 }, env);
+    expect(config.consolePort).toBe(9003);
+    expect(config.facilityName).toBe('From env');
+    expect(config.consoleHost).toBe('127.0.0.2');
+    expect(config.keySource).toBe('file');
+    // A path in config.json is relative to the data dir it lives in.
+    expect(config.keyFile).toBe(join(dir, 'data', 'keys', 'k'));
+  });
+
+  it('takes the passphrase only from the environment', () => {
+    const config = loadConfig({ dataDir: join(dir, 'data') }, { VITALMESH_PASSPHRASE: 'a long passphrase' });
+    expect(config.passphrase).toBe('a long passphrase');
+    writeConfig({ passphrase: 'in a file' });
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(/passphrase|Unrecognized/);
+  });
+
+  it('names the file and field of a bad setting', () => {
+    writeConfig({ consolePort: 'eighty' });
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(ConfigError);
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(/config\.json: consolePort/);
+    writeFileSync(join(dir, 'data', 'config.json'), '{ not json');
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(/config\.json is not valid JSON/);
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, { VITALMESH_CONSOLE_PORT: '99999' })).toThrow(
+      /VITALMESH_CONSOLE_PORT="99999" is not valid/,
+    );
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, { VITALMESH_KEY_SOURCE: 'usb-stick' })).toThrow(
+      /VITALMESH_KEY_SOURCE/,
+    );
+  });
+});
