@@ -1,0 +1,127 @@
+import { useRef } from 'react';
+import type { NodeInfo } from '../../shared/api/node';
+import { ROLE_LABELS } from '../../shared/roles';
+import { AuditScreen } from '../features/audit/audit-screen';
+import { ExportsScreen } from '../features/exports/exports-screen';
+import { LiveScreen } from '../features/live/live-screen';
+import { PatientsScreen } from '../features/patients/patients-screen';
+import { SettingsScreen } from '../features/settings/settings-screen';
+import { SharingScreen } from '../features/sharing/sharing-screen';
+import { SourcesScreen } from '../features/sources/sources-screen';
+import { useAppState } from './context';
+import { hrefFor, SCREENS, titleFor, type Route } from './routes';
+import './base.css';
+import './shell.css';
+
+const HOST_LABELS: Record<NodeInfo['host'], string> = {
+  console: 'Web console',
+  desktop: 'Desktop app',
+  cli: 'Command line',
+};
+
+/** The frame every screen sits in: navigation and node identity on the left, the screen on the right. */
+export function Shell() {
+  const route = useAppState((state) => state.route);
+  const nodeInfo = useAppState((state) => state.nodeInfo);
+  const mainRef = useRef<HTMLElement>(null);
+  const demo = nodeInfo.state === 'ready' && nodeInfo.value.demo;
+
+  return (
+    <div className="shell">
+      {/* A button, not a `#main` link: fragment links would be read as routes. */}
+      <button type="button" className="skip-link" onClick={() => mainRef.current?.focus()}>
+        Skip to content
+      </button>
+      <aside className="sidebar">
+        <NodeIdentity />
+        <nav className="nav" aria-label="Main">
+          <ul>
+            {SCREENS.map((screen) => (
+              <li key={screen.id}>
+                <a
+                  className="nav__link"
+                  href={`#${screen.path}`}
+                  aria-current={route.screen === screen.id ? 'page' : undefined}
+                >
+                  {screen.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <SessionNote />
+      </aside>
+      <main className="content" ref={mainRef} tabIndex={-1}>
+        {demo ? (
+          <p className="demo-banner">Demo node: its data is for demonstration only, not for clinical use.</p>
+        ) : null}
+        <header className="page-header">
+          <h1 className="page-header__title">{titleFor(route)}</h1>
+        </header>
+        <ScreenFor route={route} />
+      </main>
+    </div>
+  );
+}
+
+function ScreenFor(props: { route: Route }) {
+  const { route } = props;
+  switch (route.screen) {
+    case 'live':
+      return <LiveScreen />;
+    case 'patients':
+      return <PatientsScreen />;
+    case 'sources':
+      return <SourcesScreen />;
+    case 'sharing':
+      return <SharingScreen />;
+    case 'audit':
+      return <AuditScreen />;
+    case 'exports':
+      return <ExportsScreen />;
+    case 'settings':
+      return <SettingsScreen page={route.page} />;
+    case 'not_found':
+      return (
+        <section className="panel">
+          <p className="panel__lead">
+            There is no page at <code>{hrefFor(route)}</code>.
+          </p>
+          <a href={hrefFor({ screen: 'live' })}>Go to Live vitals</a>
+        </section>
+      );
+  }
+}
+
+function NodeIdentity() {
+  const nodeInfo = useAppState((state) => state.nodeInfo);
+  return (
+    <div className="identity">
+      <p className="identity__product">VitalMesh</p>
+      {nodeInfo.state === 'loading' ? <p className="identity__meta">Connecting to the node…</p> : null}
+      {nodeInfo.state === 'ready' ? (
+        <>
+          <p className="identity__facility">{nodeInfo.value.facilityName}</p>
+          <p className="identity__meta">
+            Version {nodeInfo.value.version} · {HOST_LABELS[nodeInfo.value.host]}
+            {nodeInfo.value.demo ? <span className="badge badge--demo">Demo</span> : null}
+          </p>
+        </>
+      ) : null}
+      {nodeInfo.state === 'error' ? (
+        <p className="identity__error" role="alert">
+          Node info unavailable: <code>{nodeInfo.error.code}</code> {nodeInfo.error.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function SessionNote() {
+  const user = useAppState((state) => state.session.user);
+  return (
+    <p className="session-note">
+      {user ? `${user.displayName} · ${ROLE_LABELS[user.role]}` : 'Not logged in'}
+    </p>
+  );
+}

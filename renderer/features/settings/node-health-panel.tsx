@@ -1,0 +1,91 @@
+import type { ReactNode } from 'react';
+import { ApiErrorAlert } from '../../components/api-error-alert';
+import type { NodeHealth } from '../../../shared/api/node';
+import { formatBytes, formatDateTime, formatDuration, KEY_SOURCE_LABELS } from './format';
+import { useNodeHealth, useNow } from './use-node-health';
+import './node-health.css';
+
+export const HEARTBEAT_INTERVAL_MS = 5000;
+
+const timeOfDay = (ms: number) =>
+  new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(new Date(ms));
+
+/** Settings → Node: is this node well, and what is it running on. */
+export function NodeHealthPanel() {
+  const state = useNodeHealth(HEARTBEAT_INTERVAL_MS);
+  const now = useNow(HEARTBEAT_INTERVAL_MS);
+  const { health, error, live, liveError, receivedAt, refresh } = state;
+
+  if (!health) {
+    if (error) return <ApiErrorAlert error={error} what="the node's health" />;
+    if (live === 'stopped' && liveError) return <ApiErrorAlert error={liveError} what="the node's health" />;
+    return (
+      <p className="muted" role="status">
+        Checking the node…
+      </p>
+    );
+  }
+
+  // Three missed heartbeats: say so rather than show old numbers as if they were current.
+  const stale = receivedAt !== undefined && now - receivedAt > 3 * HEARTBEAT_INTERVAL_MS;
+  return (
+    <section className="node-health" aria-labelledby="node-health-title">
+      <div className="node-health__head">
+        <h2 id="node-health-title" className="node-health__title">
+          Node health
+        </h2>
+        <StatusBadge status={health.status} />
+      </div>
+      <HealthFacts health={health} />
+      <div className="node-health__live">
+        <p className="node-health__live-text" role="status">
+          {live === 'live' && !stale ? `Live: updated every ${HEARTBEAT_INTERVAL_MS / 1000} s.` : null}
+          {live === 'waiting' ? 'Waiting for live updates.' : null}
+          {live === 'stopped' && liveError ? (
+            <>
+              Live updates stopped: <code>{liveError.code}</code> {liveError.message}.
+            </>
+          ) : null}
+          {receivedAt !== undefined ? ` Last received at ${timeOfDay(receivedAt)}.` : null}
+          {stale && live !== 'stopped' ? ' No update since then; the connection may be down.' : null}
+        </p>
+        <button type="button" className="button" onClick={refresh}>
+          Check now
+        </button>
+      </div>
+      {error ? <ApiErrorAlert error={error} what="the node's health" /> : null}
+    </section>
+  );
+}
+
+function StatusBadge(props: { status: NodeHealth['status'] }) {
+  return props.status === 'ok' ? (
+    <span className="badge badge--ok">OK</span>
+  ) : (
+    <span className="badge badge--warn">Degraded</span>
+  );
+}
+
+function HealthFacts(props: { health: NodeHealth }) {
+  const { health } = props;
+  const facts: [string, ReactNode][] = [
+    ['Status', health.status === 'ok' ? 'OK' : 'Degraded'],
+    ['Version', health.version],
+    ['Uptime', formatDuration(health.uptimeSeconds)],
+    ['Database schema', `version ${health.schemaVersion}`],
+    ['Database key source', KEY_SOURCE_LABELS[health.keySource]],
+    ['Database size', formatBytes(health.storeBytes)],
+    ['Write-ahead log', formatBytes(health.walBytes)],
+    ['Checked at', <time dateTime={health.checkedAt}>{formatDateTime(health.checkedAt)}</time>],
+  ];
+  return (
+    <dl className="facts">
+      {facts.map(([term, value]) => (
+        <div className="facts__row" key={term}>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
