@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global console, process -- eslint.config.js gives .mjs files no Node globals */
+/* global console, process, setTimeout -- eslint.config.js gives .mjs files no Node globals */
 // Loads the built dist/desktop/main.cjs in plain Node with a stand-in for the `electron` module
 // (the Electron binary can't be downloaded here) and checks what the bundle does with it: the
 // node starts from the real encrypted store, the window is hardened, the IPC channels answer the
