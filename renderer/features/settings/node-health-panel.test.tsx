@@ -1,0 +1,108 @@
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Result } from '../../../shared/api/envelope';
+import type { NodeHealth } from '../../../shared/api/node';
+import { App } from '../../app/app';
+import { createFakeClient } from '../../testing/fake-client';
+import { NODE_HEALTH, NODE_INFO } from '../../testing/fixtures';
+
+beforeEach(() => window.history.replaceState(null, '', '#/settings/node'));
+afterEach(cleanup);
+
+function renderNodePage(health: () => Result<NodeHealth> | Promise<Result<NodeHealth>>) {
+  const fake = createFakeClient({
+    'node.info': () => ({ ok: true, value: NODE_INFO }),
+    'node.health': health,
+  });
+  render(<App client={fake.client} />);
+  return fake;
+}
+
+/** The value shown next to a term in the facts list. */
+const fact = (term: string) => {
+  const dt = screen.getByText(term, { selector: 'dt' });
+  return dt.nextElementSibling?.textContent;
+};
+
+describe('Settings → Node', () => {
+  it('shows the health formatted for people', async () => {
+    const fake = renderNodePage(() => ({ ok: true, value: NODE_HEALTH }));
+    await screen.findByRole('heading', { name: 'Node health' });
+    expect(fact('Status')).toBe('OK');
+    expect(fact('Version')).toBe('0.1.0');
+    expect(fact('Uptime')).toBe('2 h 5 min');
+    expect(fact('Database schema')).toBe('version 12');
+    expect(fact('Database key source')).toBe('Key file');
+    expect(fact('Database size')).toBe('5.0 MB');
+    expect(fact('Write-ahead log')).toBe('4.0 KB');
+    const checkedAt = screen.getByText(fact('Checked at') ?? '', { selector: 'time' });
+    expect(checkedAt.getAttribute('datetime')).toBe(NODE_HEALTH.checkedAt);
+    expect(checkedAt.textContent).toMatch(/2026/);
+    expect(fake.subscriptions.map((s) => [s.stream, s.params])).toEqual([
+      ['node.heartbeat', { intervalMs: 5000 }],
+    ]);
+  });
+
+  it('updates live from the heartbeat stream', async () => {
+    const fake = renderNodePage(() => ({ ok: true, value: NODE_HEALTH }));
+    await screen.findByText('2 h 5 min');
+    act(() =>
+      fake.emit('node.heartbeat', {
+        ...NODE_HEALTH,
+        status: 'degraded',
+        uptimeSeconds: 7565,
+        walBytes: 3 * 1024 * 1024,
+      }),
+    );
+    expect(fact('Uptime')).toBe('2 h 6 min');
+    expect(fact('Write-ahead log')).toBe('3.0 MB');
+    expect(fact('Status')).toBe('Degraded');
+    expect(screen.getByText(/Live: updated every 5 s\./)).toBeTruthy();
+  });
+
+  it('keeps the newer heartbeat when the one-off answer arrives later', async () => {
+    let answer: (result: Result<NodeHealth>) => void = () => {};
+    const fake = renderNodePage(() => new Promise((resolve) => (answer = resolve)));
+    act(() => fake.emit('node.heartbeat', { ...NODE_HEALTH, uptimeSeconds: 10 }));
+    expect(fact('Uptime')).toBe('10 s');
+    await act(async () => answer({ ok: true, value: { ...NODE_HEALTH, uptimeSeconds: 5 } }));
+    expect(fact('Uptime')).toBe('10 s');
+  });
+
+  it('asks to log in when the node wants a session', async () => {
+    const unauthenticated = { code: 'unauthenticated' as const, message: 'log in first' };
+    const fake = renderNodePage(() => ({ ok: false, error: unauthenticated }));
+    act(() => fake.fail('node.heartbeat', unauthenticated));
+    const note = await screen.findByText('Log in to see this.');
+    expect(note.parentElement?.textContent).toContain('log in first');
+    expect(screen.queryByRole('heading', { name: 'Node health' })).toBeNull();
+  });
+
+  it('shows any other error with its code and message', async () => {
+    renderNodePage(() => ({
+      ok: false,
+      error: { code: 'forbidden', message: 'the role researcher may not call node.health' },
+    }));
+    const alert = await screen.findByRole('alert');
+    expect(within(alert).getByText("Could not load the node's health.")).toBeTruthy();
+    expect(within(alert).getByText('forbidden')).toBeTruthy();
+    expect(alert.textContent).toContain('the role researcher may not call node.health');
+  });
+
+  it('falls back to checking by hand when the live updates stop', async () => {
+    let uptime = 7500;
+    const fake = renderNodePage(() => ({ ok: true, value: { ...NODE_HEALTH, uptimeSeconds: uptime } }));
+    await screen.findByText('2 h 5 min');
+    act(() =>
+      fake.fail('node.heartbeat', { code: 'unavailable', message: 'the node ended this live update' }),
+    );
+    expect(screen.getByText(/Live updates stopped:/).textContent).toContain(
+      'the node ended this live update',
+    );
+    uptime = 9000;
+    const before = fake.calls.filter((c) => c.method === 'node.health').length;
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Check now' })));
+    expect(fake.calls.filter((c) => c.method === 'node.health')).toHaveLength(before + 1);
+    expect(fact('Uptime')).toBe('2 h 30 min');
+  });
+});
