@@ -1,0 +1,153 @@
+/**
+ * Store benchmark: insert throughput of realistic vitals rows into the encrypted store vs the
+ * same schema without encryption (same run, same rows), and the latency of the clinician's hot
+ * query, "one patient, one code, last 10 minutes", on a large encrypted table.
+ *
+ *   npm run bench -- store            compare at 2M rows, query at 10M rows
+ *   npm run bench -- store --quick    compare at 200k rows, query at 1M rows (under a minute)
+ *
+ * Prints one JSON object as its last line.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { openEncrypted, type Db } from '../main/store/database';
+import { migrate } from '../main/store/migrate';
+
+const quick = process.argv.includes('--quick');
+const COMPARE_ROWS = quick ? 200_000 : 2_000_000;
+const QUERY_ROWS = quick ? 1_000_000 : 10_000_000;
+const BATCH = 25_000; // rows per transaction: ingest's group commit under load
+const BEDS = 200;
+const CODES = [
+  ['150456', '%'],
+  ['147842', '/min'],
+  ['149530', '/min'],
+  ['150021', 'mm[Hg]'],
+  ['150022', 'mm[Hg]'],
+  ['150023', 'mm[Hg]'],
+  ['151562', '/min'],
+  ['150364', 'Cel'],
+] as const;
+const START = Date.UTC(2026, 10, 1);
+
+function prepare(db: Db): void {
+  migrate(db, 'bench');
+  // The same cache as the node's store (main/store/store.ts).
+  db.pragma('cache_size=-65536');
+  const now = Date.now();
+  const patient = db.prepare('INSERT INTO patients (id, created_at, updated_at) VALUES (?, ?, ?)');
+  const device = db.prepare(
+    'INSERT INTO devices (id, identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  db.transaction(() => {
+    for (let bed = 1; bed <= BEDS; bed++) {
+      patient.run(bed, now, now);
+      device.run(bed, `0012345600${String(bed).padStart(6, '0')}^EUI-64`, 'monitor', now, now);
+    }
+  })();
+}
+
+/** Appends `count` rows continuing from row `from`: every bed sends every code once a second. */
+function insertRows(db: Db, from: number, count: number): number {
+  const insert = db.prepare(
+    `INSERT INTO observations
+       (patient_id, device_id, code, code_system, source_code, value_type, value_num, unit, observed_at, received_at)
+     VALUES (?, ?, ?, 'MDC', ?, 'NM', ?, ?, ?, ?)`,
+  );
+  const perSecond = BEDS * CODES.length;
+  const started = process.hrtime.bigint();
+  for (let done = 0; done < count; done += BATCH) {
+    db.transaction(() => {
+      for (let i = from + done; i < from + Math.min(done + BATCH, count); i++) {
+        const second = Math.floor(i / perSecond);
+        const bed = (Math.floor(i / CODES.length) % BEDS) + 1;
+        const [code, unit] = CODES[i % CODES.length]!;
+        const at = START + second * 1000;
+        insert.run(bed, bed, code, code, 60 + ((i * 7919) % 400) / 10, unit, at, at + 150);
+      }
+    })();
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vitalmesh-bench-'));
+try {
+  const key = { bytes: randomBytes(32) };
+  const encrypted = openEncrypted(join(dir, 'encrypted.db'), key);
+  const plain = new Database(join(dir, 'plain.db'));
+  plain.pragma('journal_mode=WAL');
+  plain.pragma('synchronous=NORMAL');
+  plain.pragma('foreign_keys=ON');
+  plain.pragma('wal_autocheckpoint=10000'); // as openEncrypted sets it
+  prepare(encrypted);
+  prepare(plain);
+
+  // Alternate halves so drift in the machine's speed hits both stores alike.
+  let plainSeconds = 0;
+  let encryptedSeconds = 0;
+  const half = COMPARE_ROWS / 2;
+  plainSeconds += insertRows(plain, 0, half);
+  encryptedSeconds += insertRows(encrypted, 0, half);
+  encryptedSeconds += insertRows(encrypted, half, half);
+  plainSeconds += insertRows(plain, half, half);
+  plain.close();
+
+  const plainRowsPerSec = COMPARE_ROWS / plainSeconds;
+  const encryptedRowsPerSec = COMPARE_ROWS / encryptedSeconds;
+  console.log(
+    `insert: plaintext ${Math.round(plainRowsPerSec)} rows/s, encrypted ${Math.round(encryptedRowsPerSec)} rows/s`,
+  );
+
+  insertRows(encrypted, COMPARE_ROWS, QUERY_ROWS - COMPARE_ROWS);
+  const lastSecond = Math.floor((QUERY_ROWS - 1) / (BEDS * CODES.length));
+  const end = START + lastSecond * 1000;
+  const query = encrypted.prepare(
+    `SELECT value_num, unit, observed_at FROM observations
+     WHERE patient_id = ? AND code = ? AND observed_at >= ? AND observed_at <= ?
+     ORDER BY observed_at`,
+  );
+  const plan = (
+    encrypted.prepare(`EXPLAIN QUERY PLAN ${query.source}`).all(1, '150456', 0, 0) as { detail: string }[]
+  )
+    .map((r) => r.detail)
+    .join('; ');
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < 2000; i++) {
+    const bed = ((i * 37) % BEDS) + 1;
+    const [code] = CODES[i % CODES.length]!;
+    const t0 = process.hrtime.bigint();
+    rows += query.all(bed, code, end - 10 * 60 * 1000, end).length;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const storeBytes = statSync(join(dir, 'encrypted.db')).size;
+  encrypted.close();
+
+  console.log(
+    JSON.stringify({
+      bench: 'store',
+      quick,
+      compareRows: COMPARE_ROWS,
+      rowsPerTransaction: BATCH,
+      plaintextRowsPerSec: Math.round(plainRowsPerSec),
+      encryptedRowsPerSec: Math.round(encryptedRowsPerSec),
+      encryptedToPlaintextRatio: Number((encryptedRowsPerSec / plainRowsPerSec).toFixed(3)),
+      queryTableRows: QUERY_ROWS,
+      queryRowsReturnedMean: Math.round(rows / times.length),
+      queryP50Ms: Number(quantile(times, 0.5).toFixed(3)),
+      queryP99Ms: Number(quantile(times, 0.99).toFixed(3)),
+      queryPlan: plan,
+      encryptedStoreBytes: storeBytes,
+    }),
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
