@@ -5,6 +5,7 @@ import { nodeHandlers, nodeStreamHandlers } from './api/node-handlers';
 import type { Logger } from './log/logger';
 import { createKeySource, type KeySource } from './store/key-source';
 import { openStore, type Store } from './store/store';
+import { openAccessLayer, type AccessLayer } from './auth/access';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -18,6 +19,8 @@ export interface VitalMeshNode {
   readonly api: Api;
   readonly config: NodeConfig;
   readonly store: Store;
+  /** Users, sessions and the audit chain (issue 3). */
+  readonly access: AccessLayer;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
   const keys = options.keySource ?? (await createKeySource(config));
   const store = await openStore(config.dataDir, keys);
   const startedAt = Date.now();
+  const access = await openAccessLayer(config, store, keys, logger);
   const nodeDeps = {
     store,
     facilityName: config.facilityName,
@@ -40,12 +44,10 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
 
   const api = createDispatcher({
     logger: logger.child({ module: 'api' }),
-    handlers: { ...nodeHandlers(nodeDeps) },
+    handlers: { ...nodeHandlers(nodeDeps), ...access.handlers },
     streamHandlers: { ...nodeStreamHandlers(nodeDeps) },
-    authenticate: () => undefined,
-    record: (entry: CallRecord) => {
-      logger.debug({ action: entry.action, outcome: entry.outcome, host: entry.origin.host }, 'api call');
-    },
+    authenticate: (token) => access.sessions.authenticate(token),
+    record: (entry: CallRecord) => access.audit.recordCall(entry),
   });
 
   logger.info(
@@ -58,9 +60,11 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     api,
     config,
     store,
+    access,
     async close() {
       if (closed) return;
       closed = true;
+      await access.close();
       store.close();
       logger.info('node closed');
     },

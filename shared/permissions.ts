@@ -13,6 +13,24 @@ const ALL: readonly Role[] = ['clinician', 'it_admin', 'compliance_officer', 're
 export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'node.info': 'public',
   'node.health': ALL,
+  // Access (issue 3). Logging in needs no session; everything about accounts is IT's.
+  'auth.status': 'public',
+  'auth.login': 'public',
+  'auth.logout': ALL,
+  'auth.me': ALL,
+  'users.list': ['it_admin'],
+  'users.add': ['it_admin'],
+  'users.disable': ['it_admin'],
+  'users.enable': ['it_admin'],
+  'users.resetPassword': ['it_admin'],
+  'users.setRole': ['it_admin'],
+  'users.setUnits': ['it_admin'],
+  // The audit is compliance's: IT configures but does not read who saw which patient.
+  'audit.search': ['compliance_officer'],
+  'audit.verify': ['compliance_officer'],
+  'audit.patientReport': ['compliance_officer'],
+  'audit.export': ['compliance_officer'],
+  'audit.exportStatus': ['compliance_officer'],
 };
 
 export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {

@@ -27,6 +27,8 @@ export interface AuditNote {
   details?: Record<string, unknown>;
   /** The call broke the glass: it read a patient outside the caller's units, with this reason. */
   breakGlassReason?: string;
+  /** Who the call proved the caller to be when no session preceded it (a successful login). */
+  actingAs?: Principal;
 }
 
 /** What a handler receives besides its input. */

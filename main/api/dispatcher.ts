@@ -62,6 +62,11 @@ export interface Api {
     params: unknown,
     emit: (event: unknown) => void,
   ): Promise<Result<{ close: () => void }>>;
+  /**
+   * A request the host refused before it became a call (malformed JSON, oversized body): answered
+   * with the given error and audited like any call, so probing leaves a trace too.
+   */
+  reject?(origin: CallOrigin, action: string, error: ApiErrorBody): Result<never>;
 }
 
 /**
@@ -99,7 +104,8 @@ export function createDispatcher(deps: DispatcherDeps): Api {
       const resolved = deps.authenticate(origin.token);
       principal = resolved === 'expired' ? undefined : resolved;
       if (access !== 'public') {
-        if (resolved === 'expired') throw new ApiError('unauthenticated', 'your session has expired; log in again');
+        if (resolved === 'expired')
+          throw new ApiError('unauthenticated', 'your session has expired; log in again');
         if (!principal) throw new ApiError('unauthenticated', 'log in first');
         if (!mayCall(access, principal.role)) {
           throw new ApiError('forbidden', `the role ${principal.role} may not call ${action}`);
@@ -124,6 +130,18 @@ export function createDispatcher(deps: DispatcherDeps): Api {
   }
 
   return {
+    reject(origin, action, error) {
+      const resolved = deps.authenticate(origin.token);
+      deps.record({
+        action,
+        origin,
+        principal: resolved === 'expired' ? undefined : resolved,
+        outcome: error.code,
+        details: { refusedBy: origin.host },
+      });
+      return fail(error);
+    },
+
     call(origin, method, input) {
       const known = isMethodName(method);
       return run(

@@ -15,6 +15,20 @@ export const fileConfigSchema = z
     consolePort: z.number().int().min(0).max(65535).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     demo: z.boolean().optional(),
+    /** Session idle timeout and absolute lifetime (see main/auth/sessions.ts for the defaults). */
+    sessionIdleMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    sessionMaxHours: z.number().int().min(1).max(7 * 24).optional(),
+    /** Forward the audit chain to a SIEM: syslog RFC 5424 over TLS (RFC 5425). Paths are PEM files. */
+    auditSyslog: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(6514),
+        caFile: z.string().min(1),
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type FileConfig = z.infer<typeof fileConfigSchema>;
@@ -40,6 +54,9 @@ export interface NodeConfig {
   readonly consolePort: number;
   readonly logLevel: string;
   readonly demo: boolean;
+  readonly sessionIdleMinutes?: number | undefined;
+  readonly sessionMaxHours?: number | undefined;
+  readonly auditSyslog?: FileConfig['auditSyslog'];
 }
 
 /** The same settings as flags give them (undefined = not given). */
@@ -127,5 +144,13 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     consolePort: pick('consolePort') ?? DEFAULTS.consolePort,
     logLevel: pick('logLevel') ?? DEFAULTS.logLevel,
     demo: pick('demo') ?? DEFAULTS.demo,
+    sessionIdleMinutes: file.sessionIdleMinutes,
+    sessionMaxHours: file.sessionMaxHours,
+    auditSyslog: file.auditSyslog && {
+      ...file.auditSyslog,
+      caFile: resolve(dataDir, file.auditSyslog.caFile),
+      certFile: file.auditSyslog.certFile && resolve(dataDir, file.auditSyslog.certFile),
+      keyFile: file.auditSyslog.keyFile && resolve(dataDir, file.auditSyslog.keyFile),
+    },
   };
 }

@@ -68,13 +68,18 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   });
 
   // Malformed JSON and wrong content types answer in the same envelope as everything else.
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     const code = status === 413 ? 'bad_request' : status < 500 ? 'bad_request' : 'internal';
     const message =
       status < 500 ? `request refused: ${error.message}` : 'the console failed; see the node log';
     if (status >= 500) options.logger.error({ err: error }, 'console error');
-    void reply.code(status >= 500 ? 500 : status).send({ ok: false, error: { code, message } });
+    // Refused before the dispatcher saw it; the dispatcher still audits it (main/api owns the policy).
+    const body = options.api.reject?.(origin(request), '(malformed request)', { code, message }) ?? {
+      ok: false,
+      error: { code, message },
+    };
+    void reply.code(status >= 500 ? 500 : status).send(body);
   });
 
   const origin = (request: { ip: string } & Parameters<typeof presentedToken>[0]): CallOrigin => ({

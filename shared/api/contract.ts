@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { MethodSpec, StreamSpec } from './define';
 import { nodeMethods, nodeStreams } from './node';
+import { authMethods, userMethods } from './auth';
+import { auditMethods } from './audit';
 
 /**
  * The whole renderer ↔ node API, written once. Each domain adds its methods in its own file and
@@ -8,6 +10,9 @@ import { nodeMethods, nodeStreams } from './node';
  */
 export const methods = {
   ...nodeMethods,
+  ...authMethods,
+  ...userMethods,
+  ...auditMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const streams = {

@@ -4,3 +4,5 @@ export * from './define';
 export * from './envelope';
 export * from './errors';
 export * from './node';
+export * from './auth';
+export * from './audit';
