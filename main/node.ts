@@ -4,7 +4,8 @@ import type { HostKind } from './api/context';
 import { nodeHandlers, nodeStreamHandlers } from './api/node-handlers';
 import type { Logger } from './log/logger';
 import { createKeySource, type KeySource } from './store/key-source';
-import { openStore, type Store } from './store/store';
+import { acquireNodeLock } from './store/node-lock';
+import { ensureDataDir, openStore, type Store } from './store/store';
 import { openAccessLayer, type AccessLayer } from './auth/access';
 
 export interface NodeOptions {
@@ -31,7 +32,16 @@ export interface VitalMeshNode {
 export async function createNode(config: NodeConfig, options: NodeOptions): Promise<VitalMeshNode> {
   const logger = options.logger;
   const keys = options.keySource ?? (await createKeySource(config));
-  const store = await openStore(config.dataDir, keys);
+  ensureDataDir(config.dataDir);
+  // One node per data dir; `keys rotate` and `restore` refuse while this is held.
+  const releaseLock = acquireNodeLock(config.dataDir, 'running the node');
+  let store: Store;
+  try {
+    store = await openStore(config.dataDir, keys);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
   const startedAt = Date.now();
   const access = await openAccessLayer(config, store, keys, logger);
   const nodeDeps = {
@@ -66,6 +76,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       closed = true;
       await access.close();
       store.close();
+      releaseLock();
       logger.info('node closed');
     },
   };
