@@ -43,7 +43,14 @@ const dir = process.env.SMOKE_DIR;
 const events = new Map();
 const on = (name, fn) => events.set(name, [...(events.get(name) ?? []), fn]);
 const emit = (name, ...args) => (events.get(name) ?? []).forEach((fn) => fn(...args));
-const state = { windows: [], handlers: new Map(), errorBox: undefined, exitCode: undefined, quit: 0 };
+const state = {
+  windows: [],
+  handlers: new Map(),
+  protocols: new Map(),
+  errorBox: undefined,
+  exitCode: undefined,
+  quit: 0,
+};
 let resolveExit;
 const exited = new Promise((resolve) => (resolveExit = resolve));
 
@@ -84,6 +91,10 @@ const electron = {
   },
   Menu: { buildFromTemplate: (template) => template, setApplicationMenu: (m) => (state.menu = m) },
   nativeImage: { createFromPath: (path) => ({ path }) },
+  protocol: {
+    registerSchemesAsPrivileged: (schemes) => (state.schemes = schemes),
+    handle: (scheme, fn) => state.protocols.set(scheme, fn),
+  },
   Tray: class {
     constructor(image) {
       state.tray = this;
@@ -147,8 +158,22 @@ if (scenario === 'starts-and-quits') {
     'hardened window',
   );
   check(existsSync(prefs.preload), `preload exists at ${prefs.preload}`);
-  const rendererFile = join(root, 'dist', 'renderer', 'index.html');
-  check(state.windows[0].loaded === rendererFile, 'loads dist/renderer/index.html');
+  check(
+    state.schemes?.[0]?.scheme === 'vitalmesh' && state.schemes[0].privileges.standard,
+    'app scheme registered',
+  );
+  const page = await state.protocols.get('vitalmesh')({ url: 'vitalmesh://app/index.html', method: 'GET' });
+  check(
+    page.status === 200 && (await page.text()).includes('<div id="root">'),
+    'serves dist/renderer/index.html',
+  );
+  check(page.headers.get('content-security-policy').includes("object-src 'none'"), 'page has the CSP header');
+  const escape = await state.protocols.get('vitalmesh')({
+    url: 'vitalmesh://app/..%2f..%2fpackage.json',
+    method: 'GET',
+  });
+  check(escape.status === 404, 'no files outside dist/renderer');
+  check(state.windows[0].loaded === 'vitalmesh://app/index.html', 'loads the app from its own scheme');
   check(state.menu === null, 'no application menu when packaged');
   check(state.tray.menu.map((i) => i.label).join() === 'Open VitalMesh,,Quit', 'tray menu');
   let granted;
@@ -158,13 +183,18 @@ if (scenario === 'starts-and-quits') {
   state.headers({ responseHeaders: {} }, (r) => (csp = r.responseHeaders['Content-Security-Policy'][0]));
   check(csp.includes("script-src 'self'"), 'CSP header set');
 
-  const info = await state.handlers.get('vm:call:node.info')(sender(pathToFileURL(rendererFile).href), {});
+  const info = await state.handlers.get('vm:call:node.info')(sender('vitalmesh://app/index.html#/'), {});
   check(
     info.ok && info.value.host === 'desktop' && /^\d+\.\d+\.\d+/.test(info.value.version),
     'node.info answers',
   );
-  const foreign = await state.handlers.get('vm:call:node.info')(sender('https://example.org/'), {});
-  check(!foreign.ok && foreign.error.code === 'forbidden', 'foreign frame refused');
+  for (const url of [
+    'https://example.org/',
+    pathToFileURL(join(root, 'dist', 'renderer', 'index.html')).href,
+  ]) {
+    const foreign = await state.handlers.get('vm:call:node.info')(sender(url), {});
+    check(!foreign.ok && foreign.error.code === 'forbidden', `foreign frame refused (${url})`);
+  }
 
   electron.app.quit();
   check((await exited) === 'quit', 'quit completes');

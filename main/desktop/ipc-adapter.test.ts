@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { methodNames, streamNames } from '../../shared/api/contract';
 import { ok, type Result } from '../../shared/api/envelope';
@@ -18,6 +19,7 @@ import { loadConfig } from '../config/config';
 import { createLogger } from '../log/logger';
 import { createNode, type VitalMeshNode } from '../node';
 import { newKey, writeKeyFile } from '../store/key-file';
+import { APP_INDEX_URL } from './app-protocol';
 import { EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, callChannel } from './channels';
 import {
   LOGIN_METHOD,
@@ -31,8 +33,7 @@ import {
   type SenderLike,
 } from './ipc-adapter';
 
-const RENDERER_FILE = join(tmpdir(), 'vitalmesh-app', 'dist', 'renderer', 'index.html');
-const APP_URL = `file://${RENDERER_FILE}#/vitals`;
+const APP_URL = `${APP_INDEX_URL}#/vitals`;
 const logger = createLogger({ level: 'silent' });
 
 /** Electron's ipcMain as far as the adapter uses it: same errors for unknown or doubled channels. */
@@ -163,21 +164,28 @@ function withAuth(inner: ReturnType<typeof testDispatcher>): Api & { origins: Ca
 }
 
 describe('rendererUrlCheck', () => {
-  const check = rendererUrlCheck({ rendererFile: RENDERER_FILE, devUrl: 'http://127.0.0.1:5173/' });
-  it('accepts the packaged renderer with any route, and the dev server origin', () => {
+  const check = rendererUrlCheck({ appUrl: APP_INDEX_URL, devUrl: 'http://127.0.0.1:5173/' });
+  it('accepts the app origin with any route, and the dev server origin', () => {
     expect(check(APP_URL)).toBe(true);
-    expect(check(`file://${RENDERER_FILE}?x=1`)).toBe(true);
+    expect(check('vitalmesh://app/audit?x=1')).toBe(true);
     expect(check('http://127.0.0.1:5173/index.html#/audit')).toBe(true);
   });
-  it('refuses other files, other origins and junk', () => {
-    expect(check(`file://${join(tmpdir(), 'evil.html')}`)).toBe(false);
+  it('refuses other hosts, origins, files and junk', () => {
+    expect(check('vitalmesh://evil/index.html')).toBe(false);
+    expect(check(`file://${join(tmpdir(), 'index.html')}`)).toBe(false);
     expect(check('http://127.0.0.1:5174/')).toBe(false);
     expect(check('https://example.org/')).toBe(false);
     expect(check('data:text/html,<p>x</p>')).toBe(false);
     expect(check('not a url')).toBe(false);
   });
   it('has no dev origin unless one is configured', () => {
-    expect(rendererUrlCheck({ rendererFile: RENDERER_FILE })('http://127.0.0.1:5173/')).toBe(false);
+    expect(rendererUrlCheck({ appUrl: APP_INDEX_URL })('http://127.0.0.1:5173/')).toBe(false);
+  });
+  it('matches a file: app by its exact path only', () => {
+    const file = join(tmpdir(), 'vitalmesh-app', 'renderer', 'index.html');
+    const fileCheck = rendererUrlCheck({ appUrl: pathToFileURL(file).href });
+    expect(fileCheck(`${pathToFileURL(file).href}#/vitals`)).toBe(true);
+    expect(fileCheck(pathToFileURL(join(tmpdir(), 'evil.html')).href)).toBe(false);
   });
 });
 
@@ -198,7 +206,7 @@ describe('IPC adapter over a real node', () => {
       api: node.api,
       ipcMain: ipc,
       logger,
-      isAllowedSender: rendererUrlCheck({ rendererFile: RENDERER_FILE }),
+      isAllowedSender: rendererUrlCheck({ appUrl: APP_INDEX_URL }),
     });
   });
 
@@ -276,8 +284,9 @@ describe('IPC adapter sessions and subscriptions', () => {
       api,
       ipcMain: ipc,
       logger,
-      isAllowedSender: rendererUrlCheck({ rendererFile: RENDERER_FILE }),
-      methodNames: [...methodNames, LOGIN_METHOD, LOGOUT_METHOD],
+      isAllowedSender: rendererUrlCheck({ appUrl: APP_INDEX_URL }),
+      // Already in the contract once the auth methods exist; listed so this test never depends on it.
+      methodNames: [...new Set<string>([...methodNames, LOGIN_METHOD, LOGOUT_METHOD])],
     });
   });
 

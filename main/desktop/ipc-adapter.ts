@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { methodNames as contractMethodNames } from '../../shared/api/contract';
 import { fail, ok, type Result } from '../../shared/api/envelope';
@@ -93,15 +92,19 @@ interface SenderState {
 }
 
 /**
- * Builds the sender check for the app's renderer: the packaged `index.html` as a file URL (any
- * hash or query, which client-side routing uses), or, in development only, the dev server origin.
+ * Builds the sender check for the app's renderer: a page of the app's own origin (the
+ * `vitalmesh://app` scheme, any path, hash or query, which client-side routing uses) or, in
+ * development only, of the dev server's. A file: URL has no host to tell apps apart, so there only
+ * the very same file counts.
  */
 export function rendererUrlCheck(options: {
-  rendererFile: string;
+  appUrl: string;
   devUrl?: string | undefined;
 }): (url: string) => boolean {
-  const file = pathToFileURL(options.rendererFile);
-  const devOrigin = options.devUrl === undefined ? undefined : new URL(options.devUrl).origin;
+  const app = new URL(options.appUrl);
+  const dev = options.devUrl === undefined ? undefined : new URL(options.devUrl);
+  // Compared by protocol and host, not `origin`: a custom scheme's origin is opaque ("null") in Node.
+  const sameSite = (a: URL, b: URL) => a.protocol === b.protocol && a.host === b.host;
   return (url) => {
     let parsed: URL;
     try {
@@ -109,9 +112,8 @@ export function rendererUrlCheck(options: {
     } catch {
       return false;
     }
-    if (parsed.protocol === 'file:') return parsed.host === file.host && parsed.pathname === file.pathname;
-    // `origin` is "null" for opaque schemes, which never equals a real dev origin.
-    return devOrigin !== undefined && parsed.origin === devOrigin;
+    if (parsed.protocol === 'file:') return sameSite(parsed, app) && parsed.pathname === app.pathname;
+    return sameSite(parsed, app) || (dev !== undefined && sameSite(parsed, dev));
   };
 }
 
@@ -124,7 +126,7 @@ export function rendererUrlCheck(options: {
 export function registerIpcAdapter(options: IpcAdapterOptions): IpcAdapter {
   const { api, ipcMain, isAllowedSender } = options;
   const logger = options.logger.child({ module: 'desktop-ipc' });
-  const methodNames = options.methodNames ?? contractMethodNames;
+  const methodNames: readonly string[] = [...new Set(options.methodNames ?? contractMethodNames)];
   const senders = new Map<number, SenderState>();
   const channels: string[] = [];
   const revocations = new Set<Promise<void>>();

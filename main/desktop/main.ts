@@ -12,6 +12,7 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  protocol,
   session,
   shell,
   Tray,
@@ -21,12 +22,13 @@ import { pino } from 'pino';
 import { loadConfig, type NodeConfig } from '../config/config';
 import { createLogger, type Logger } from '../log/logger';
 import { createNode, type VitalMeshNode } from '../node';
+import { APP_INDEX_URL, APP_SCHEME, serveAppRequest } from './app-protocol';
 import { registerIpcAdapter, rendererUrlCheck, type IpcAdapter } from './ipc-adapter';
 import { devServerUrl, isAllowedExternalUrl, withContentSecurityPolicy } from './policy';
 
 // The bundle lives in <app>/dist/desktop/, beside preload.cjs; the app root holds resources/.
 const APP_ROOT = join(__dirname, '..', '..');
-const RENDERER_FILE = join(APP_ROOT, 'dist', 'renderer', 'index.html');
+const RENDERER_DIR = join(APP_ROOT, 'dist', 'renderer');
 const PRELOAD_FILE = join(__dirname, 'preload.cjs');
 const ICON_FILE = join(APP_ROOT, 'resources', 'icon.png');
 const TRAY_ICON_FILE = join(APP_ROOT, 'resources', 'tray.png');
@@ -138,7 +140,7 @@ function openWindow(devUrl: string | undefined): void {
   created.on('closed', () => {
     if (window === created) window = undefined;
   });
-  const loading = devUrl ? created.loadURL(devUrl) : created.loadFile(RENDERER_FILE);
+  const loading = created.loadURL(devUrl ?? APP_INDEX_URL);
   loading.catch((error: unknown) =>
     running?.logger.error({ err: error }, 'the window could not load the app'),
   );
@@ -162,9 +164,10 @@ async function start(): Promise<void> {
   const devUrl = devServerUrl(process.env, app.isPackaged);
   const config = desktopConfig();
   const logger = desktopLogger(config.logLevel);
-  const isOwnUrl = rendererUrlCheck({ rendererFile: RENDERER_FILE, devUrl });
+  const isOwnUrl = rendererUrlCheck({ appUrl: APP_INDEX_URL, devUrl });
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, logger, isOwnUrl));
   hardenSession(logger);
+  protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request));
   if (app.isPackaged) Menu.setApplicationMenu(null);
 
   const node = await createNode(config, { host: 'desktop', logger });
@@ -197,6 +200,21 @@ async function stop(): Promise<void> {
 function main(): void {
   // Every renderer is sandboxed, whatever a window's options say.
   app.enableSandbox();
+  // The app's own origin (see app-protocol.ts); must be declared before ready, in one call.
+  protocol.registerSchemesAsPrivileged([
+    {
+      scheme: APP_SCHEME,
+      privileges: {
+        standard: true, // a real origin, so relative URLs and 'self' work
+        secure: true, // a secure context, like https
+        // Chromium loads Vite's `<script type="module" crossorigin>` in cors mode; like VS Code's
+        // vscode-file scheme we allow it. The files are the static, non-secret renderer build.
+        supportFetchAPI: true,
+        corsEnabled: true,
+        codeCache: true,
+      },
+    },
+  ]);
   app.setAppUserModelId('org.vitalmesh.node');
   // One node per data folder: a second launch only brings the first one's window forward.
   if (!app.requestSingleInstanceLock()) {
