@@ -1,8 +1,9 @@
 import type { Migration } from '../migrate';
 import { m0010 } from './0010-initial';
 import { m0020 } from './0020-observations';
+import { m0030 } from './0030-hl7-messages';
 import { m0100 } from './0100-auth';
 import { m0110 } from './0110-audit';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0100, m0110];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0100, m0110];

@@ -1,0 +1,186 @@
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from '../../log/logger';
+import { MllpFramer } from './mllp';
+import type { ConnectionInfo, Ingest, IngestAuditEntry } from './pipeline';
+
+export interface TlsOptions {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+  /** CA(s) for client certificates; with `requireClientCert`, mutual TLS. */
+  readonly ca?: string | Buffer | (string | Buffer)[];
+  readonly requireClientCert?: boolean;
+}
+
+export interface ListenerOptions {
+  readonly ingest: Ingest;
+  readonly logger: Logger;
+  readonly host?: string;
+  readonly port: number;
+  /** A frame larger than this is refused (AR) without being buffered. */
+  readonly maxFrameBytes?: number;
+  readonly tls?: TlsOptions;
+  /** A connection silent for this long is closed (monitors send every few seconds). */
+  readonly idleTimeoutMs?: number;
+  readonly onAudit?: (entry: IngestAuditEntry) => void;
+}
+
+export interface ConnectionStatus {
+  readonly id: number;
+  readonly remote: string;
+  readonly since: number;
+  readonly messages: number;
+  readonly lastMessageAt: number | null;
+  readonly tls: boolean;
+  /** Subject CN of a verified client certificate (mutual TLS). */
+  readonly peer: string | null;
+}
+
+export interface Listener {
+  readonly port: number;
+  readonly host: string;
+  readonly tls: boolean;
+  connections(): ConnectionStatus[];
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * The MLLP listener: one framer per connection, every frame handed to the ingest pipeline, ACKs
+ * written in the order the messages came. TCP or TLS (mutual when a client CA is required).
+ * @see HL7 v2.5.1 Appendix C; IHE ITI TF-2 3.19 for TLS on HL7 v2 links
+ */
+export async function startListener(options: ListenerOptions): Promise<Listener> {
+  const { ingest, logger } = options;
+  const host = options.host ?? '127.0.0.1';
+  const maxFrame = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const live = new Map<
+    number,
+    { socket: Socket; status: { -readonly [K in keyof ConnectionStatus]: ConnectionStatus[K] } }
+  >();
+  let nextId = 1;
+  const audit = (action: string, conn: ConnectionInfo, outcome: string, details: Record<string, unknown>) =>
+    options.onAudit?.({
+      actor: `mllp:${conn.remote}`,
+      host: 'mllp',
+      remoteAddress: conn.remote,
+      action,
+      target: `connection:${conn.id}`,
+      outcome,
+      details,
+    });
+
+  const onConnection = (socket: Socket) => {
+    const conn: ConnectionInfo = {
+      id: nextId++,
+      remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+    };
+    const tlsSocket = options.tls ? (socket as TLSSocket) : undefined;
+    const peerCert = tlsSocket?.getPeerCertificate();
+    const peer = peerCert && typeof peerCert.subject?.CN === 'string' ? peerCert.subject.CN : null;
+    const status = {
+      id: conn.id,
+      remote: conn.remote,
+      since: Date.now(),
+      messages: 0,
+      lastMessageAt: null as number | null,
+      tls: !!options.tls,
+      peer,
+    };
+    live.set(conn.id, { socket, status });
+    const log = logger.child({ connection: conn.id });
+    log.info({ remote: conn.remote, tls: status.tls }, 'MLLP connection opened');
+    audit('ingest.hl7.connect', conn, 'ok', { tls: status.tls, peer });
+    socket.setNoDelay(true);
+    if (options.idleTimeoutMs) socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
+
+    // ACKs leave in arrival order even though each waits for its group commit.
+    let tail: Promise<void> = Promise.resolve();
+    const send = (acks: Promise<Buffer[]>) => {
+      tail = tail.then(async () => {
+        const frames = await acks;
+        if (socket.destroyed) return;
+        for (const f of frames) socket.write(f);
+      });
+    };
+    const framer = new MllpFramer(maxFrame, {
+      onFrame(payload) {
+        status.messages++;
+        status.lastMessageAt = Date.now();
+        send(ingest.receive(payload, conn));
+      },
+      onOversized(head, total) {
+        status.messages++;
+        log.warn({ bytes: total, limit: maxFrame }, 'oversized MLLP frame refused');
+        send(ingest.receiveOversized(head, total, maxFrame, conn));
+      },
+      onJunk(bytes, why) {
+        ingest.noteJunk(bytes);
+        log.debug({ bytes, why }, 'bytes outside MLLP frames skipped');
+      },
+    });
+    socket.on('data', (data: Buffer) => framer.push(data));
+    socket.on('error', (error) => log.debug({ err: error }, 'MLLP connection error'));
+    socket.on('close', () => {
+      live.delete(conn.id);
+      log.info({ messages: status.messages }, 'MLLP connection closed');
+      audit('ingest.hl7.disconnect', conn, 'ok', { messages: status.messages });
+    });
+  };
+
+  const server: Server = options.tls
+    ? createTlsServer(
+        {
+          key: options.tls.key,
+          cert: options.tls.cert,
+          ca: options.tls.ca,
+          requestCert: !!options.tls.requireClientCert,
+          rejectUnauthorized: !!options.tls.requireClientCert,
+          minVersion: 'TLSv1.2',
+        },
+        onConnection,
+      )
+    : createTcpServer(onConnection);
+  if (options.tls) {
+    (server as TlsServer).on('tlsClientError', (error: Error, socket: TLSSocket) => {
+      logger.warn({ err: error.message, remote: socket.remoteAddress }, 'MLLP TLS handshake refused');
+      options.onAudit?.({
+        actor: `mllp:${socket.remoteAddress ?? '?'}`,
+        host: 'mllp',
+        remoteAddress: socket.remoteAddress ?? null,
+        action: 'ingest.hl7.connect',
+        target: null,
+        outcome: 'refused',
+        details: { reason: error.message },
+      });
+    });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ host, port, tls: !!options.tls }, 'MLLP listener started');
+  return {
+    port,
+    host,
+    tls: !!options.tls,
+    connections: () => [...live.values()].map((c) => ({ ...c.status })),
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Pending ACKs go out first: flush commits what is queued, then the sockets end.
+      ingest.flush();
+      await new Promise((r) => setImmediate(r));
+      for (const { socket } of live.values()) socket.end();
+      const timer = setTimeout(() => {
+        for (const { socket } of live.values()) socket.destroy();
+      }, 2000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

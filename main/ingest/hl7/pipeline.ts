@@ -1,0 +1,379 @@
+import type { VitalCatalog } from '../../../shared/catalog/vital-signs';
+import type { Logger } from '../../log/logger';
+import type { Db } from '../../store/database';
+import { buildAcks, type AckOut, type AppAckCode } from './ack';
+import { decide, headerOnly, type Decision } from './decide';
+import { frame as mllpFrame } from './mllp';
+import type { Hl7Issue } from './oru';
+import { IngestRepository } from './repository';
+
+/** An audit entry as the audit chain takes it (`audit.append`); ingest never writes PHI into it. */
+export interface IngestAuditEntry {
+  readonly actor: string;
+  readonly host: 'mllp';
+  readonly remoteAddress: string | null;
+  readonly action: string;
+  readonly target: string | null;
+  readonly outcome: string;
+  readonly details: Record<string, unknown>;
+}
+
+/** Observations just committed, for the live bus (patient id, catalog id, value, time). */
+export interface StoredObservations {
+  readonly patientId: number;
+  readonly messageId: number;
+  readonly observations: readonly {
+    code: string;
+    valueNum: number | undefined;
+    unit: string | undefined;
+    observedAt: number;
+    deviceIdentifier: string | undefined;
+  }[];
+}
+
+export interface IngestOptions {
+  readonly db: Db;
+  readonly catalog: VitalCatalog;
+  readonly logger: Logger;
+  /** Our identity in the MSH-3/4 of every ACK. */
+  readonly receiver?: { application: string; facility: string };
+  readonly keepTypes?: readonly string[];
+  /** Messages committed per transaction at most (NOTES.md: one commit per message caps ~3,000/s). */
+  readonly maxBatch?: number;
+  readonly onAudit?: (entry: IngestAuditEntry) => void;
+  readonly onStored?: (batch: readonly StoredObservations[]) => void;
+  readonly now?: () => number;
+}
+
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remote: string;
+}
+
+export interface IngestCounters {
+  received: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  observations: number;
+  oversized: number;
+  junkBytes: number;
+  commits: number;
+  lastMessageAt: number | null;
+}
+
+export interface Ingest {
+  /** Processes one frame; resolves with the framed ACK(s) once the message is committed. */
+  receive(payload: Buffer, conn: ConnectionInfo): Promise<Buffer[]>;
+  /** Answers a frame refused for its size, from its head, and keeps the head for review. */
+  receiveOversized(head: Buffer, totalBytes: number, limit: number, conn: ConnectionInfo): Promise<Buffer[]>;
+  noteJunk(bytes: number): void;
+  readonly counters: Readonly<IngestCounters>;
+  /** Messages per second over the last 10 seconds. */
+  rate(): number;
+  /** Commits what is queued now (tests, shutdown). */
+  flush(): void;
+}
+
+interface Job {
+  readonly raw: Buffer;
+  readonly decision: Decision;
+  readonly conn: ConnectionInfo;
+  readonly receivedAt: number;
+  readonly resolve: (acks: Buffer[]) => void;
+}
+
+let ackSequence = 0;
+
+/**
+ * The ingest pipeline: frames are parsed as they arrive, queued, and committed in groups, one
+ * transaction per group, after which each message's ACK is released in order. AA therefore always
+ * means "in the store". A group that fails is retried message by message, so one poison message
+ * can't take its neighbours down.
+ */
+export function createIngest(options: IngestOptions): Ingest {
+  const { db, catalog, logger } = options;
+  const repo = new IngestRepository(db);
+  const now = options.now ?? Date.now;
+  const receiver = options.receiver ?? { application: 'VitalMesh', facility: '' };
+  const keepTypes = (options.keepTypes ?? ['ADT']).map((t) => t.toUpperCase());
+  const maxBatch = options.maxBatch ?? 1000;
+  const counters: IngestCounters = {
+    received: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    observations: 0,
+    oversized: 0,
+    junkBytes: 0,
+    commits: 0,
+    lastMessageAt: null,
+  };
+  const perSecond = new Map<number, number>();
+  let queue: Job[] = [];
+  let scheduled = false;
+
+  const acksFor = (
+    decision: Decision,
+    code: AppAckCode,
+    text: string,
+    issues: Hl7Issue[],
+    receivedAt: number,
+  ): AckOut[] =>
+    buildAcks({
+      message: decision.message,
+      code,
+      text,
+      issues,
+      receiver,
+      now: new Date(receivedAt),
+      ackControlId: `VM${receivedAt.toString(36)}${(ackSequence++).toString(36)}`,
+    });
+
+  /** Writes one job; returns its ACKs. Runs inside a transaction. */
+  function write(job: Job, seen: Set<string>, stored: StoredObservations[]): AckOut[] {
+    const { decision, receivedAt, raw, conn } = job;
+    const msg = decision.message;
+    const sender = msg ? `${msg.get(msg.msh, 3)}|${msg.get(msg.msh, 4)}` : '';
+    const controlId = msg?.controlId ?? '';
+    const base = {
+      receivedAt,
+      sender,
+      controlId,
+      messageType: msg ? `${msg.type}^${msg.trigger}` : '',
+      remote: conn.remote,
+      raw,
+    };
+    if (decision.kind === 'reject') {
+      const acks = acksFor(decision, decision.code, decision.reason, decision.issues, receivedAt);
+      const id = repo.insertMessage({
+        ...base,
+        outcome: 'rejected',
+        ackCode: decision.code,
+        reason: decision.reason,
+        observationCount: 0,
+        ack: acks.map((a) => a.text).join('\n'),
+      });
+      counters.rejected++;
+      options.onAudit?.({
+        actor: `mllp:${conn.remote}`,
+        host: 'mllp',
+        remoteAddress: conn.remote,
+        action: 'ingest.hl7.reject',
+        target: `hl7_message:${id}`,
+        outcome: decision.code,
+        // Locations and codes only: the reason texts stay with the message, not in the audit.
+        details: {
+          connection: conn.id,
+          errors: decision.issues.map((i) => `${i.segment}-${i.field ?? ''}:${i.code}`),
+        },
+      });
+      return acks;
+    }
+    const key = `${sender}\u0000${controlId}`;
+    if (seen.has(key) || repo.findAccepted(sender, controlId) !== undefined) {
+      const acks = acksFor(
+        decision,
+        'AA',
+        'duplicate of a message already accepted; not stored again',
+        [],
+        receivedAt,
+      );
+      repo.insertMessage({
+        ...base,
+        outcome: 'duplicate',
+        ackCode: 'AA',
+        reason: null,
+        observationCount: 0,
+        ack: acks.map((a) => a.text).join('\n'),
+      });
+      counters.duplicates++;
+      return acks;
+    }
+    seen.add(key);
+    const count = decision.kind === 'store' ? decision.observationCount : 0;
+    const acks = acksFor(
+      decision,
+      'AA',
+      decision.kind === 'store' ? `stored ${count} observations` : 'kept',
+      [],
+      receivedAt,
+    );
+    const messageId = repo.insertMessage({
+      ...base,
+      outcome: 'accepted',
+      ackCode: 'AA',
+      reason: null,
+      observationCount: count,
+      ack: acks.map((a) => a.text).join('\n'),
+    });
+    counters.accepted++;
+    if (decision.kind === 'store') {
+      const devices = new Map<string, number>();
+      for (const result of decision.results) {
+        const patientId = repo.resolvePatient(result.patient, messageId, receivedAt);
+        repo.setMessagePatient(messageId, patientId);
+        for (const o of result.observations) {
+          let deviceId: number | null = null;
+          if (o.device) {
+            deviceId =
+              devices.get(o.device.identifier) ??
+              repo.upsertDevice(o.device.identifier, o.device.kind, receivedAt);
+            devices.set(o.device.identifier, deviceId);
+          }
+          repo.insertObservation(o, { patientId, deviceId, messageId, receivedAt });
+        }
+        stored.push({
+          patientId,
+          messageId,
+          observations: result.observations.map((o) => ({
+            code: o.code,
+            valueNum: o.valueNum,
+            unit: o.unit,
+            observedAt: o.observedAt,
+            deviceIdentifier: o.device?.identifier,
+          })),
+        });
+      }
+      counters.observations += count;
+    }
+    return acks;
+  }
+
+  const framed = (acks: AckOut[]) => acks.map((a) => mllpFrame(a.text));
+
+  function commit(jobs: Job[]): void {
+    const stored: StoredObservations[] = [];
+    const results: AckOut[][] = [];
+    const before = { ...counters };
+    try {
+      db.transaction(() => {
+        const seen = new Set<string>();
+        for (const job of jobs) results.push(write(job, seen, stored));
+      })();
+      counters.commits++;
+    } catch (error) {
+      // The transaction rolled back: so do the counts it made.
+      Object.assign(counters, before);
+      if (jobs.length > 1) {
+        // Isolate the failing message: commit the others one by one.
+        logger.warn({ err: error, batch: jobs.length }, 'group commit failed; retrying one by one');
+        for (const job of jobs) commit([job]);
+        return;
+      }
+      const job = jobs[0] as Job;
+      logger.error({ err: error, connection: job.conn.id }, 'could not store an HL7 message');
+      counters.rejected++;
+      // AR: not processed for a reason unrelated to its content; the sender should resend.
+      const acks = acksFor(
+        job.decision,
+        'AR',
+        'the node could not store the message; resend later',
+        [{ segment: 'MSH', sequence: 1, code: 207, message: 'application internal error while storing' }],
+        job.receivedAt,
+      );
+      job.resolve(framed(acks));
+      return;
+    }
+    jobs.forEach((job, i) => job.resolve(framed(results[i] ?? [])));
+    if (stored.length > 0 && options.onStored) {
+      try {
+        options.onStored(stored);
+      } catch (error) {
+        logger.error({ err: error }, 'live observers failed');
+      }
+    }
+  }
+
+  function flush(): void {
+    scheduled = false;
+    while (queue.length > 0) {
+      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      commit(batch);
+    }
+  }
+
+  function enqueue(
+    raw: Buffer,
+    decision: Decision,
+    conn: ConnectionInfo,
+    receivedAt: number,
+  ): Promise<Buffer[]> {
+    counters.received++;
+    counters.lastMessageAt = receivedAt;
+    const second = Math.floor(receivedAt / 1000);
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    if (perSecond.size > 20) for (const k of perSecond.keys()) if (k < second - 15) perSecond.delete(k);
+    return new Promise((resolve) => {
+      queue.push({ raw, decision, conn, receivedAt, resolve });
+      if (!scheduled) {
+        scheduled = true;
+        // Everything that arrives in this turn of the event loop joins the same transaction.
+        setImmediate(flush);
+      }
+    });
+  }
+
+  return {
+    receive(payload, conn) {
+      const receivedAt = now();
+      let decision: Decision;
+      try {
+        decision = decide(payload, { catalog, keepTypes }, receivedAt);
+      } catch (error) {
+        logger.error({ err: error, connection: conn.id }, 'HL7 message could not be read');
+        decision = {
+          kind: 'reject',
+          message: undefined,
+          code: 'AR',
+          issues: [
+            {
+              segment: 'MSH',
+              sequence: 1,
+              code: 207,
+              message: 'application internal error while reading the message',
+            },
+          ],
+          reason: 'internal error while reading the message',
+        };
+      }
+      return enqueue(payload, decision, conn, receivedAt);
+    },
+    receiveOversized(head, totalBytes, limit, conn) {
+      counters.oversized++;
+      const receivedAt = now();
+      let decision: Decision;
+      const issue: Hl7Issue = {
+        segment: 'MSH',
+        sequence: 1,
+        code: 207,
+        message: `message of ${totalBytes} bytes exceeds the ${limit}-byte limit`,
+      };
+      try {
+        // The head holds MSH, so the AR can name the control id and use the sender's delimiters.
+        decision = {
+          kind: 'reject',
+          message: headerOnly(head),
+          code: 'AR',
+          issues: [issue],
+          reason: issue.message,
+        };
+      } catch {
+        decision = { kind: 'reject', message: undefined, code: 'AR', issues: [issue], reason: issue.message };
+      }
+      return enqueue(head, decision, conn, receivedAt);
+    },
+    noteJunk(bytes) {
+      counters.junkBytes += bytes;
+    },
+    counters,
+    rate() {
+      const second = Math.floor(now() / 1000);
+      let sum = 0;
+      for (let s = second - 10; s < second; s++) sum += perSecond.get(s) ?? 0;
+      return sum / 10;
+    },
+    flush,
+  };
+}

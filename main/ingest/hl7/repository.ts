@@ -1,0 +1,193 @@
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import type { Db } from '../../store/database';
+import type { MappedObservation, MappedPatient } from './oru';
+
+/** Hot queries, named so a test can hold them to their index with EXPLAIN QUERY PLAN. */
+export const FIND_ACCEPTED_SQL =
+  "SELECT id FROM hl7_messages WHERE sender = ? AND control_id = ? AND outcome = 'accepted'";
+export const FIND_PATIENT_BY_IDENTIFIER_SQL =
+  'SELECT patient_id FROM patient_identifiers WHERE system = ? AND value = ?';
+export const INSERT_OBSERVATION_SQL = `INSERT INTO observations
+  (patient_id, device_id, message_id, code, code_system, source_code, value_type, value_num, value_text, unit,
+   sub_id, bp_group, abnormal_flags, status, observed_at, received_at)
+  VALUES (@patientId, @deviceId, @messageId, @code, @codeSystem, @sourceCode, @valueType, @valueNum, @valueText, @unit,
+   @subId, @group, @abnormalFlags, @status, @observedAt, @receivedAt)`;
+export const UPSERT_DEVICE_SQL = `INSERT INTO devices (identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?)
+  ON CONFLICT(identifier) DO UPDATE SET last_seen_at = excluded.last_seen_at, kind = coalesce(devices.kind, excluded.kind)
+  RETURNING id`;
+
+export interface MessageRow {
+  readonly receivedAt: number;
+  readonly sender: string;
+  readonly controlId: string;
+  readonly messageType: string;
+  readonly outcome: 'accepted' | 'duplicate' | 'rejected';
+  readonly ackCode: string;
+  readonly reason: string | null;
+  readonly observationCount: number;
+  readonly remote: string | null;
+  readonly raw: Buffer;
+  readonly ack: string;
+}
+
+interface PatientRow {
+  id: number;
+  family_name: string | null;
+  given_name: string | null;
+  birth_date: string | null;
+  sex: string | null;
+  unit: string | null;
+  room: string | null;
+  bed: string | null;
+}
+
+const DEMOGRAPHICS = [
+  ['family_name', 'family'],
+  ['given_name', 'given'],
+  ['birth_date', 'birthDate'],
+  ['sex', 'sex'],
+] as const;
+
+/** The ingest's writes, as prepared statements on the store's connection. Call inside a transaction. */
+export class IngestRepository {
+  private readonly s: Record<string, Statement>;
+
+  constructor(readonly db: Db) {
+    this.s = {
+      findAccepted: db.prepare(FIND_ACCEPTED_SQL),
+      insertMessage: db.prepare(`INSERT INTO hl7_messages
+        (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack)
+        VALUES (@receivedAt, @sender, @controlId, @messageType, @outcome, @ackCode, @reason, @observationCount, @remote, @raw, @ack)`),
+      setMessagePatient: db.prepare('UPDATE hl7_messages SET patient_id = ? WHERE id = ?'),
+      findPatient: db.prepare(FIND_PATIENT_BY_IDENTIFIER_SQL),
+      getPatient: db.prepare(
+        'SELECT id, family_name, given_name, birth_date, sex, unit, room, bed FROM patients WHERE id = ?',
+      ),
+      insertPatient:
+        db.prepare(`INSERT INTO patients (family_name, given_name, birth_date, sex, unit, room, bed, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertIdentifier: db.prepare(
+        'INSERT OR IGNORE INTO patient_identifiers (patient_id, system, value, type) VALUES (?, ?, ?, ?)',
+      ),
+      fillDemographics:
+        db.prepare(`UPDATE patients SET family_name = coalesce(family_name, ?), given_name = coalesce(given_name, ?),
+        birth_date = coalesce(birth_date, ?), sex = coalesce(sex, ?), updated_at = ? WHERE id = ?`),
+      setLocation: db.prepare('UPDATE patients SET unit = ?, room = ?, bed = ?, updated_at = ? WHERE id = ?'),
+      flagConflict: db.prepare('UPDATE patients SET demographics_conflict = 1, updated_at = ? WHERE id = ?'),
+      insertConflict:
+        db.prepare(`INSERT INTO patient_conflicts (patient_id, message_id, field, stored, received, at)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      upsertDevice: db.prepare(UPSERT_DEVICE_SQL),
+      insertObservation: db.prepare(INSERT_OBSERVATION_SQL),
+    };
+  }
+
+  findAccepted(sender: string, controlId: string): number | undefined {
+    return (this.s.findAccepted?.get(sender, controlId) as { id: number } | undefined)?.id;
+  }
+
+  insertMessage(row: MessageRow): number {
+    return Number(this.s.insertMessage?.run(row).lastInsertRowid);
+  }
+
+  setMessagePatient(messageId: number, patientId: number): void {
+    this.s.setMessagePatient?.run(patientId, messageId);
+  }
+
+  /**
+   * Finds the patient by identifier + assigning authority, or creates one. Demographics that
+   * disagree with what is stored are recorded as conflicts and flagged, never overwritten; empty
+   * stored fields are filled. The location (PV1-3) follows the latest message: patients move.
+   */
+  resolvePatient(p: MappedPatient, messageId: number, now: number): number {
+    const found = new Set<number>();
+    for (const ident of p.identifiers) {
+      const row = this.s.findPatient?.get(ident.system, ident.value) as { patient_id: number } | undefined;
+      if (row) found.add(row.patient_id);
+    }
+    const [first, ...others] = [...found];
+    if (first === undefined) {
+      const id = Number(
+        this.s.insertPatient?.run(
+          p.family ?? null,
+          p.given ?? null,
+          p.birthDate ?? null,
+          p.sex ?? null,
+          p.unit ?? null,
+          p.room ?? null,
+          p.bed ?? null,
+          now,
+          now,
+        ).lastInsertRowid,
+      );
+      for (const ident of p.identifiers)
+        this.s.insertIdentifier?.run(id, ident.system, ident.value, ident.type);
+      return id;
+    }
+    for (const other of others) {
+      // Two known identifiers naming two patients: a merge is a person's decision, not ours.
+      for (const id of [first, other]) {
+        this.s.insertConflict?.run(id, messageId, 'identifiers', `patient ${first}`, `patient ${other}`, now);
+        this.s.flagConflict?.run(now, id);
+      }
+    }
+    for (const ident of p.identifiers)
+      this.s.insertIdentifier?.run(first, ident.system, ident.value, ident.type);
+    const stored = this.s.getPatient?.get(first) as PatientRow;
+    let conflict = false;
+    let fill = false;
+    for (const [column, key] of DEMOGRAPHICS) {
+      const received = p[key];
+      const have = stored[column];
+      if (received === undefined) continue;
+      if (have === null) fill = true;
+      else if (have.trim().toUpperCase() !== received.trim().toUpperCase()) {
+        conflict = true;
+        this.s.insertConflict?.run(first, messageId, column, have, received, now);
+      }
+    }
+    if (conflict) this.s.flagConflict?.run(now, first);
+    if (fill)
+      this.s.fillDemographics?.run(
+        p.family ?? null,
+        p.given ?? null,
+        p.birthDate ?? null,
+        p.sex ?? null,
+        now,
+        first,
+      );
+    const hasLocation = p.unit !== undefined || p.room !== undefined || p.bed !== undefined;
+    if (
+      hasLocation &&
+      (stored.unit !== (p.unit ?? null) || stored.room !== (p.room ?? null) || stored.bed !== (p.bed ?? null))
+    ) {
+      this.s.setLocation?.run(p.unit ?? null, p.room ?? null, p.bed ?? null, now, first);
+    }
+    return first;
+  }
+
+  upsertDevice(identifier: string, kind: string | undefined, now: number): number {
+    return (this.s.upsertDevice?.get(identifier, kind ?? null, now, now) as { id: number }).id;
+  }
+
+  insertObservation(
+    o: MappedObservation,
+    ids: { patientId: number; deviceId: number | null; messageId: number; receivedAt: number },
+  ): void {
+    this.s.insertObservation?.run({
+      ...ids,
+      code: o.code,
+      codeSystem: o.codeSystem,
+      sourceCode: o.sourceCode,
+      valueType: o.valueType,
+      valueNum: o.valueNum ?? null,
+      valueText: o.valueText ?? null,
+      unit: o.unit ?? null,
+      subId: o.subId ?? null,
+      group: o.group === undefined ? null : `${ids.messageId}:${o.group}`,
+      abnormalFlags: o.abnormalFlags ?? null,
+      status: o.status ?? null,
+      observedAt: o.observedAt,
+    });
+  }
+}
