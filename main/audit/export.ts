@@ -111,7 +111,7 @@ export class AuditExporter {
       ? 0
       : (
           this.db
-            .prepare(`SELECT count(*) AS n FROM audit_log WHERE ${compiled.where}`)
+            .prepare(`SELECT count(*) AS n FROM audit_log ${compiled.index} WHERE ${compiled.where}`)
             .get(...compiled.params) as { n: number }
         ).n;
     const status: AuditExportStatus = {
@@ -122,23 +122,27 @@ export class AuditExporter {
       total,
     };
     this.jobs.set(exportId, status);
-    const done = this.run(exportId, request, compiled.where, compiled.params, compiled.empty).catch(
-      (error: unknown) => {
-        const failed: AuditExportStatus = {
-          ...this.jobs.get(exportId)!,
-          state: 'failed',
-          error: (error as Error).message,
-        };
-        this.jobs.set(exportId, failed);
-        this.chain.append({
-          ...request.requester,
-          action: 'audit.export.completed',
-          outcome: 'internal',
-          details: { exportId, format: request.format, error: (error as Error).message.slice(0, 200) },
-        });
-        return failed;
-      },
-    );
+    const done = this.run(
+      exportId,
+      request,
+      `${compiled.index} WHERE ${compiled.where}`,
+      compiled.params,
+      compiled.empty,
+    ).catch((error: unknown) => {
+      const failed: AuditExportStatus = {
+        ...this.jobs.get(exportId)!,
+        state: 'failed',
+        error: (error as Error).message,
+      };
+      this.jobs.set(exportId, failed);
+      this.chain.append({
+        ...request.requester,
+        action: 'audit.export.completed',
+        outcome: 'internal',
+        details: { exportId, format: request.format, error: (error as Error).message.slice(0, 200) },
+      });
+      return failed;
+    });
     return { status, done };
   }
 
@@ -167,7 +171,7 @@ export class AuditExporter {
       const page = empty
         ? undefined
         : this.db
-            .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where} AND seq > ? ORDER BY seq LIMIT ?`)
+            .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${where} AND seq > ? ORDER BY seq LIMIT ?`)
             .raw();
       let last = 0;
       let written = 0;

@@ -26,6 +26,8 @@ export interface SearchQuery extends AuditFilter {
 }
 
 export interface CompiledQuery {
+  /** `INDEXED BY …` for the equality filter used, or '' for the primary key. */
+  readonly index: string;
   readonly where: string;
   readonly params: (string | number)[];
   /** No entry can match (an empty time range): skip the query. */
@@ -61,7 +63,7 @@ export function seqRange(
 /** The WHERE clause for a filter; bound parameters only. */
 export function compileFilter(db: Db, filter: AuditFilter, before?: number): CompiledQuery {
   const range = seqRange(db, filter.from, filter.to);
-  if (!range) return { where: '', params: [], empty: true };
+  if (!range) return { index: '', where: '', params: [], empty: true };
   const clauses = ['seq BETWEEN ? AND ?'];
   const params: (string | number)[] = [
     range[0],
@@ -78,11 +80,28 @@ export function compileFilter(db: Db, filter: AuditFilter, before?: number): Com
   add('patient_id = ?', filter.patientId);
   add('outcome = ?', filter.outcome);
   if (filter.breakGlass) clauses.push('break_glass_reason IS NOT NULL');
-  return { where: clauses.join(' AND '), params, empty: false };
+  // The planner's statistics say "outcome = ok" is common and so prefers walking the primary key
+  // backwards; for a rare actor or patient in a million rows that is a full scan. Each filter's
+  // (column, seq) index answers the page directly, so name the most selective one given.
+  const index =
+    filter.patientId !== undefined
+      ? 'audit_patient'
+      : filter.target !== undefined
+        ? 'audit_target'
+        : filter.breakGlass
+          ? 'audit_break_glass'
+          : filter.actor !== undefined
+            ? 'audit_actor'
+            : filter.action !== undefined
+              ? 'audit_action'
+              : filter.outcome !== undefined
+                ? 'audit_outcome'
+                : undefined;
+  return { index: index ? `INDEXED BY ${index}` : '', where: clauses.join(' AND '), params, empty: false };
 }
 
-export function searchSql(where: string): string {
-  return `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where} ORDER BY seq DESC LIMIT ?`;
+export function searchSql(q: Pick<CompiledQuery, 'index' | 'where'>): string {
+  return `SELECT ${AUDIT_COLUMNS} FROM audit_log ${q.index} WHERE ${q.where} ORDER BY seq DESC LIMIT ?`;
 }
 
 export function searchAudit(
@@ -92,7 +111,7 @@ export function searchAudit(
   const compiled = compileFilter(db, query, query.before);
   if (compiled.empty) return { entries: [], nextBefore: null };
   const rows = db
-    .prepare(searchSql(compiled.where))
+    .prepare(searchSql(compiled))
     .raw()
     .all(...compiled.params, query.limit + 1) as Parameters<typeof rowToEntry>[0][];
   const entries = rows.slice(0, query.limit).map(rowToEntry);
