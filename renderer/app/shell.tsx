@@ -101,10 +101,12 @@ function NodeIdentity() {
       {nodeInfo.state === 'loading' ? <p className="identity__meta">Connecting to the node…</p> : null}
       {nodeInfo.state === 'ready' ? (
         <>
-          <p className="identity__facility">{nodeInfo.value.facilityName}</p>
+          <p className="identity__facility">
+            {nodeInfo.value.facilityName}
+            {nodeInfo.value.demo ? <span className="badge badge--demo">Demo</span> : null}
+          </p>
           <p className="identity__meta">
             Version {nodeInfo.value.version} · {HOST_LABELS[nodeInfo.value.host]}
-            {nodeInfo.value.demo ? <span className="badge badge--demo">Demo</span> : null}
           </p>
         </>
       ) : null}
@@ -117,11 +119,9 @@ function NodeIdentity() {
   );
 }
 
+/** Who is logged in, once the login gate fills the session; until then it claims nothing. */
 function SessionNote() {
   const user = useAppState((state) => state.session.user);
-  return (
-    <p className="session-note">
-      {user ? `${user.displayName} · ${ROLE_LABELS[user.role]}` : 'Not logged in'}
-    </p>
-  );
+  if (!user) return null;
+  return <p className="session-note">{`${user.displayName} · ${ROLE_LABELS[user.role]}`}</p>;
 }
