@@ -11,10 +11,10 @@ const root = join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
 const yaml = require('js-yaml') as { load(text: string): unknown };
 const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
-  validateConfiguration(
+  validateConfiguration: (
     config: unknown,
     debug: { isEnabled: boolean; add(key: string, value: unknown): void },
-  ): Promise<void>;
+  ) => Promise<void>;
 };
 const scheme = require('app-builder-lib/scheme.json') as {
   definitions: { FuseOptionsV1: { properties: Record<string, unknown> } };
