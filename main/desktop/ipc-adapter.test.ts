@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { methodNames, streamNames } from '../../shared/api/contract';
 import { ok, type Result } from '../../shared/api/envelope';
 import { ApiError } from '../../shared/api/errors';
@@ -17,6 +17,7 @@ import {
 } from '../api/dispatcher';
 import { loadConfig } from '../config/config';
 import { createLogger } from '../log/logger';
+import { DEMO_PASSWORD, DEMO_USERNAMES } from '../auth/demo-users';
 import { createNode, type VitalMeshNode } from '../node';
 import { newKey, writeKeyFile } from '../store/key-file';
 import { APP_INDEX_URL } from './app-protocol';
@@ -267,6 +268,84 @@ describe('IPC adapter over a real node', () => {
   it('removes its handlers on dispose', async () => {
     await adapter.dispose();
     expect(ipc.handlers.size).toBe(0);
+  });
+});
+
+describe('IPC adapter: a real login on a real node', () => {
+  let dir: string;
+  let node: VitalMeshNode;
+  let ipc: FakeIpcMain;
+  let adapter: IpcAdapter;
+  const tokensSeen: (string | undefined)[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vm-desktop-login-'));
+    const keyFile = join(dir, 'db.key');
+    writeKeyFile(keyFile, newKey());
+    const config = loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile, demo: true }, {});
+    node = await createNode(config, { host: 'desktop', logger });
+    // Watches which token main presents, without changing what the node does.
+    const api: Api = {
+      call: (origin, method, input) => {
+        tokensSeen.push(origin.token);
+        return node.api.call(origin, method, input);
+      },
+      subscribe: (origin, stream, params, emit) => node.api.subscribe(origin, stream, params, emit),
+    };
+    ipc = new FakeIpcMain();
+    adapter = registerIpcAdapter({
+      api,
+      ipcMain: ipc,
+      logger,
+      isAllowedSender: rendererUrlCheck({ appUrl: APP_INDEX_URL }),
+    });
+  });
+
+  afterAll(async () => {
+    await adapter.dispose();
+    await node.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('logs in, keeps the token in main, streams, logs out, and ends the session of a closed window', async () => {
+    const win = new FakeWindow();
+    const other = new FakeWindow();
+    const credentials = { username: DEMO_USERNAMES.clinician, password: DEMO_PASSWORD };
+    const login = (await ipc.invoke(win, callChannel('auth.login'), credentials)) as Result<
+      Record<string, unknown>
+    >;
+    expect(login).toMatchObject({ ok: true, value: { user: { role: 'clinician' } } });
+    expect(login.ok && 'token' in login.value).toBe(false);
+
+    expect(await ipc.invoke(win, callChannel('node.health'), {})).toMatchObject({ ok: true });
+    const token = tokensSeen.at(-1);
+    expect(token).toEqual(expect.any(String));
+    expect(await ipc.invoke(other, callChannel('node.health'), {})).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated' },
+    });
+
+    // node.heartbeat sends the current health at once, before the subscribe call has answered.
+    expect(await ipc.invoke(win, SUBSCRIBE_CHANNEL, 'hb', 'node.heartbeat', {})).toMatchObject({ ok: true });
+    expect(win.eventsFor('hb')).toEqual([expect.objectContaining({ status: 'ok' })]);
+    expect(other.sent).toEqual([]);
+
+    expect(await ipc.invoke(win, callChannel('auth.logout'), {})).toMatchObject({ ok: true });
+    expect(await ipc.invoke(win, callChannel('node.health'), {})).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated' },
+    });
+
+    const closing = new FakeWindow();
+    await ipc.invoke(closing, callChannel('auth.login'), credentials);
+    await ipc.invoke(closing, callChannel('auth.me'), {});
+    const closingToken = tokensSeen.at(-1);
+    expect(node.access.sessions.authenticate(closingToken)).toMatchObject({ role: 'clinician' });
+    closing.destroy();
+    win.destroy();
+    await adapter.dispose();
+    expect(node.access.sessions.authenticate(closingToken)).toBeUndefined();
+    expect(adapter.stats()).toEqual({ senders: 0, subscriptions: 0, sessions: 0 });
   });
 });
 
