@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { AuditEvent } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initKeyFile } from '../cli/keys';
 import { createKeySource } from '../store/key-source';
@@ -165,15 +166,17 @@ describe('audit export', () => {
     const events = readFileSync(result.file!, 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, any>);
+      .map((l) => JSON.parse(l) as AuditEvent);
     expect(events.length).toBe(result.written);
     expect(events.length).toBeGreaterThan(0);
     const e = events[0]!;
     expect(e.resourceType).toBe('AuditEvent');
-    expect(e.purposeOfEvent[0].coding[0].code).toBe('BTG');
-    expect(e.entity.some((x: any) => x.role?.code === '1' && /^Patient\//.test(x.what.reference))).toBe(true);
+    expect(e.purposeOfEvent?.[0]?.coding?.[0]?.code).toBe('BTG');
+    expect(e.entity?.some((x) => x.role?.code === '1' && /^Patient\//.test(x.what?.reference ?? ''))).toBe(
+      true,
+    );
     expect(['rest', '110114']).toContain(e.type.code);
-    expect(e.agent[0].requestor).toBe(true);
+    expect(e.agent[0]?.requestor).toBe(true);
   });
 
   it('neutralises spreadsheet formulas in CSV cells', () => {

@@ -28,6 +28,7 @@ interface SessionRow {
   last_seen_at: number;
   expires_at: number;
   ended_at: number | null;
+  end_reason: string | null;
   username: string;
   role: string;
   disabled_at: number | null;
@@ -68,14 +69,16 @@ export class SessionService {
   private lookup(token: string): SessionRow | undefined {
     return this.db
       .prepare(
-        `SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.ended_at, u.username, u.role, u.disabled_at
+        `SELECT s.id, s.user_id, s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, u.username, u.role, u.disabled_at
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
       )
       .get(tokenHash(token)) as SessionRow | undefined;
   }
 
   private stateOf(row: SessionRow, at: number): TokenState {
-    if (row.ended_at !== null || row.disabled_at !== null) return 'ended';
+    if (row.disabled_at !== null) return 'ended';
+    // An expired session keeps saying "expired" (the answer tells the person to log in again).
+    if (row.ended_at !== null) return row.end_reason === 'expired' ? 'expired' : 'ended';
     if (at >= row.expires_at || at - row.last_seen_at >= this.idleMs) return 'expired';
     return 'active';
   }
