@@ -7,6 +7,8 @@ export const CHANNEL_PREFIX = 'vm:';
 export const CALL_PREFIX = `${CHANNEL_PREFIX}call:`;
 export const SUBSCRIBE_CHANNEL = `${CHANNEL_PREFIX}subscribe`;
 export const UNSUBSCRIBE_CHANNEL = `${CHANNEL_PREFIX}unsubscribe`;
+/** Sent once by each new page: streams left by the page before it (a reload, a crash) are closed. */
+export const PAGE_LOADED_CHANNEL = `${CHANNEL_PREFIX}page-loaded`;
 /** Main → renderer: `(subscriptionId, event)` for every event of a live subscription. */
 export const EVENT_CHANNEL = `${CHANNEL_PREFIX}event`;
 

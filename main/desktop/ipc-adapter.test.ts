@@ -21,7 +21,13 @@ import { DEMO_PASSWORD, DEMO_USERNAMES } from '../auth/demo-users';
 import { createNode, type VitalMeshNode } from '../node';
 import { newKey, writeKeyFile } from '../store/key-file';
 import { APP_INDEX_URL } from './app-protocol';
-import { EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, callChannel } from './channels';
+import {
+  EVENT_CHANNEL,
+  PAGE_LOADED_CHANNEL,
+  SUBSCRIBE_CHANNEL,
+  UNSUBSCRIBE_CHANNEL,
+  callChannel,
+} from './channels';
 import {
   LOGIN_METHOD,
   LOGOUT_METHOD,
@@ -217,8 +223,13 @@ describe('IPC adapter over a real node', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('has exactly one channel per contract method, plus subscribe and unsubscribe', () => {
-    const expected = [...methodNames.map(callChannel), SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL];
+  it('has exactly one channel per contract method, plus the stream and page channels', () => {
+    const expected = [
+      ...methodNames.map(callChannel),
+      SUBSCRIBE_CHANNEL,
+      UNSUBSCRIBE_CHANNEL,
+      PAGE_LOADED_CHANNEL,
+    ];
     expect([...ipc.handlers.keys()].sort()).toEqual(expected.sort());
     expect(adapter.channels).toHaveLength(expected.length);
   });
@@ -444,6 +455,19 @@ describe('IPC adapter sessions and subscriptions', () => {
     expect(adapter.stats()).toMatchObject({ senders: 1, subscriptions: 1 });
     node.push(9);
     expect(b.eventsFor('x')).toEqual([health(9)]);
+  });
+
+  it('closes the streams of a page that was replaced (reload), keeping the session', async () => {
+    const win = new FakeWindow();
+    await login(win);
+    await ipc.invoke(win, SUBSCRIBE_CHANNEL, 'old', 'node.heartbeat', {});
+    expect(await ipc.invoke(win, PAGE_LOADED_CHANNEL)).toEqual({ ok: true, value: { closed: 1 } });
+    expect(node.open.size).toBe(0);
+    expect(adapter.stats()).toMatchObject({ subscriptions: 0, sessions: 1 });
+    expect(await ipc.invoke(new FakeWindow(), PAGE_LOADED_CHANNEL)).toEqual({
+      ok: true,
+      value: { closed: 0 },
+    });
   });
 
   it('closes a stream whose window went away while it was opening', async () => {

@@ -6,6 +6,7 @@ import type { Api } from '../api/dispatcher';
 import type { Logger } from '../log/logger';
 import {
   EVENT_CHANNEL,
+  PAGE_LOADED_CHANNEL,
   SUBSCRIBE_CHANNEL,
   SUBSCRIPTION_ID_PATTERN,
   UNSUBSCRIBE_CHANNEL,
@@ -119,7 +120,8 @@ export function rendererUrlCheck(options: {
 
 /**
  * Carries the node's API over Electron IPC: one `vm:call:<method>` handler per contract method,
- * `vm:subscribe` / `vm:unsubscribe` for streams, events pushed on `vm:event`. Every message is
+ * `vm:subscribe` / `vm:unsubscribe` for streams, events pushed on `vm:event`, `vm:page-loaded`
+ * from each new page. Every message is
  * checked to come from the app's own top-level renderer frame; the session of each window is kept
  * here in main, so a compromised renderer can't read or exfiltrate its token.
  */
@@ -275,6 +277,18 @@ export function registerIpcAdapter(options: IpcAdapterOptions): IpcAdapter {
     state.subscriptions.delete(parsed.data.id);
     closeSubscription(parsed.data.id, subscription);
     return ok({ closed: true });
+  });
+
+  // The window's contents outlive a page: a reload keeps the session (like a browser keeps its
+  // cookie) but the old page's streams have no one listening any more.
+  handle(PAGE_LOADED_CHANNEL, (event) => {
+    const state = senders.get(event.sender.id);
+    const closed = state?.subscriptions.size ?? 0;
+    if (state) {
+      for (const [id, subscription] of state.subscriptions) closeSubscription(id, subscription);
+      state.subscriptions.clear();
+    }
+    return ok({ closed });
   });
 
   return {

@@ -9,7 +9,13 @@ import type { VitalMeshClient } from '../../shared/api/client';
 import { methodNames, streamNames } from '../../shared/api/contract';
 import type { Result } from '../../shared/api/envelope';
 import type { ApiErrorBody } from '../../shared/api/errors';
-import { EVENT_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, callChannel } from './channels';
+import {
+  EVENT_CHANNEL,
+  PAGE_LOADED_CHANNEL,
+  SUBSCRIBE_CHANNEL,
+  UNSUBSCRIBE_CHANNEL,
+  callChannel,
+} from './channels';
 
 const allowedMethods: ReadonlySet<string> = new Set(methodNames);
 const allowedStreams: ReadonlySet<string> = new Set(streamNames);
@@ -23,6 +29,9 @@ const unknown = (name: string): ApiErrorBody => ({
 /** Event routing by subscription id; ids are made here so early events already have a home. */
 const listeners = new Map<string, (event: unknown) => void>();
 let lastSubscription = 0;
+
+// A new page starts with no streams; main closes any the previous page of this window left open.
+ipcRenderer.invoke(PAGE_LOADED_CHANNEL).catch(() => undefined);
 
 ipcRenderer.on(EVENT_CHANNEL, (_event, id: unknown, payload: unknown) => {
   if (typeof id === 'string') listeners.get(id)?.(payload);
