@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initKeyFile } from '../cli/keys';
+import { createLogger } from '../log/logger';
+import { createKeySource } from '../store/key-source';
+import { openStore, type Store } from '../store/store';
+import { tempDir } from '../testing/temp-dir';
+import { AuditChain } from './chain';
+import { SyslogForwarder } from './syslog';
+
+/** A CA and a server certificate for 127.0.0.1, made with the openssl command line. */
+function makeCertificates(dir: string): { ca: Buffer; key: Buffer; cert: Buffer; otherCa: Buffer } {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  for (const name of ['ca', 'other-ca']) {
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+    );
+  }
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=siem',
+    '-keyout',
+    'siem.key',
+    '-out',
+    'siem.csr',
+  );
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'siem.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+    '-out',
+    'siem.pem',
+  );
+  const read = (f: string) => readFileSync(join(dir, f));
+  return { ca: read('ca.pem'), key: read('siem.key'), cert: read('siem.pem'), otherCa: read('other-ca.pem') };
+}
+
+/** A TLS syslog receiver that parses RFC 5425 octet-counted frames. */
+class Receiver {
+  readonly messages: string[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<TLSSocket>();
+  constructor(private readonly tls: { key: Buffer; cert: Buffer }) {}
+
+  async listen(port = 0): Promise<number> {
+    this.server = createServer(this.tls, (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      let buffer = Buffer.alloc(0);
+      socket.on('data', (data: Buffer) => {
+        buffer = Buffer.concat([buffer, data]);
+        for (;;) {
+          const space = buffer.indexOf(0x20);
+          if (space < 0) return;
+          const length = Number(buffer.subarray(0, space).toString('ascii'));
+          if (!Number.isInteger(length) || length <= 0) throw new Error('bad frame');
+          if (buffer.length < space + 1 + length) return;
+          this.messages.push(buffer.subarray(space + 1, space + 1 + length).toString('utf8'));
+          buffer = buffer.subarray(space + 1 + length);
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** The SIEM goes away: the listener closes and open connections are cut. */
+  async kill(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  seqs(): number[] {
+    return [...new Set(this.messages.map((m) => Number(/ seq="(\d+)"/.exec(m)?.[1])))].sort((a, b) => a - b);
+  }
+}
+
+async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > ms) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+let cleanup: () => void;
+let dir: string;
+let store: Store;
+let chain: AuditChain;
+const logger = createLogger({ level: 'silent' });
+const append = (n: number) => {
+  for (let i = 0; i < n; i++) {
+    chain.append({
+      actor: 'bob',
+      role: 'clinician',
+      host: 'console',
+      action: 'patients.get',
+      patientId: 5,
+      outcome: 'ok',
+    });
+  }
+};
+
+beforeEach(async () => {
+  const t = tempDir();
+  ({ dir, cleanup } = t);
+  const keyFile = join(dir, 'node.key');
+  initKeyFile(keyFile);
+  const keys = await createKeySource({ keySource: 'file', keyFile, dataDir: join(dir, 'data') });
+  store = await openStore(join(dir, 'data'), keys);
+  chain = new AuditChain(store.db, await keys.load('audit', { create: true }));
+});
+afterEach(() => {
+  store.close();
+  cleanup();
+});
+
+describe('syslog forwarding over TLS (RFC 5424 / RFC 5425)', () => {
+  it('delivers every entry, including those made while the SIEM was down and the node stopped', async () => {
+    const certs = makeCertificates(dir);
+    const receiver = new Receiver(certs);
+    const port = await receiver.listen();
+    const target = { host: '127.0.0.1', port, ca: certs.ca };
+    const options = { facility: 'Test Facility', logger, retryMs: 100, settleMs: 150 };
+
+    append(3);
+    let forwarder = new SyslogForwarder(store.db, target, options);
+    forwarder.start();
+    await until(() => receiver.seqs().length === 3);
+    await until(() => forwarder.delivered() === 3);
+
+    // RFC 5424 header, structured data with seq and MAC, BOM, then a FHIR AuditEvent.
+    const message = receiver.messages[0]!;
+    expect(message).toMatch(
+      /^<109>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S+ vitalmesh \d+ AuditEvent \[vitalmesh@32473 seq="1" outcome="ok" mac="[0-9a-f]{64}"\] \ufeff\{/,
+    );
+    expect(JSON.parse(message.slice(message.indexOf('\ufeff') + 1))).toMatchObject({
+      resourceType: 'AuditEvent',
+    });
+
+    // The SIEM goes down; entries keep coming; then the node stops too.
+    await receiver.kill();
+    append(4);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await forwarder.stop();
+    expect(forwarder.delivered()).toBe(3);
+
+    // Both come back: a new forwarder (a restarted node) resumes from the stored cursor.
+    const again = new Receiver(certs);
+    await again.listen(port);
+    forwarder = new SyslogForwarder(store.db, target, options);
+    forwarder.start();
+    await until(() => again.seqs().join() === '4,5,6,7');
+    await until(() => forwarder.delivered() === 7);
+    append(2);
+    await until(() => again.seqs().length === 6);
+    await forwarder.stop();
+    await again.kill();
+    expect([...new Set([...receiver.seqs(), ...again.seqs()])]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('sends nothing to a receiver whose certificate does not chain to the configured CA', async () => {
+    const certs = makeCertificates(dir);
+    const receiver = new Receiver(certs);
+    const port = await receiver.listen();
+    append(2);
+    const forwarder = new SyslogForwarder(
+      store.db,
+      { host: '127.0.0.1', port, ca: certs.otherCa },
+      { facility: 'Test', logger, retryMs: 100, settleMs: 100 },
+    );
+    forwarder.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await forwarder.stop();
+    await receiver.kill();
+    expect(receiver.messages).toEqual([]);
+    expect(forwarder.delivered()).toBe(0);
+  });
+});
