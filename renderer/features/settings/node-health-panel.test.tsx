@@ -1,5 +1,5 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Result } from '../../../shared/api/envelope';
 import type { NodeHealth } from '../../../shared/api/node';
 import { App } from '../../app/app';
@@ -58,6 +58,23 @@ describe('Settings → Node', () => {
     expect(fact('Write-ahead log')).toBe('3.0 MB');
     expect(fact('Status')).toBe('Degraded');
     expect(screen.getByText(/Live: updated every 5 s\./)).toBeTruthy();
+  });
+
+  it('says so when the heartbeats stop coming', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const fake = renderNodePage(() => ({ ok: true, value: NODE_HEALTH }));
+      act(() => fake.emit('node.heartbeat', NODE_HEALTH));
+      expect(screen.getByText(/^Live: updated every 5 s\./)).toBeTruthy();
+      act(() => vi.advanceTimersByTime(15_000));
+      expect(screen.queryByText(/^No update since/)).toBeNull();
+      act(() => vi.advanceTimersByTime(5_000));
+      expect(screen.getByText(/^No update since .*; the connection to the node may be down\.$/)).toBeTruthy();
+      act(() => fake.emit('node.heartbeat', NODE_HEALTH));
+      expect(screen.getByText(/^Live: updated every 5 s\./)).toBeTruthy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps the newer heartbeat when the one-off answer arrives later', async () => {

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import type { NodeHealth } from '../../../shared/api/node';
 import { formatBytes, formatDateTime, formatDuration, KEY_SOURCE_LABELS } from './format';
-import { useNodeHealth, useNow } from './use-node-health';
+import { useNodeHealth, useNow, type NodeHealthState } from './use-node-health';
 import './node-health.css';
 
 export const HEARTBEAT_INTERVAL_MS = 5000;
@@ -39,15 +39,7 @@ export function NodeHealthPanel() {
       <HealthFacts health={health} />
       <div className="node-health__live">
         <p className="node-health__live-text" role="status">
-          {live === 'live' && !stale ? `Live: updated every ${HEARTBEAT_INTERVAL_MS / 1000} s.` : null}
-          {live === 'waiting' ? 'Waiting for live updates.' : null}
-          {live === 'stopped' && liveError ? (
-            <>
-              Live updates stopped: <code>{liveError.code}</code> {liveError.message}.
-            </>
-          ) : null}
-          {receivedAt !== undefined ? ` Last received at ${timeOfDay(receivedAt)}.` : null}
-          {stale && live !== 'stopped' ? ' No update since then; the connection may be down.' : null}
+          <LiveText state={state} stale={stale} />
         </p>
         <button type="button" className="button" onClick={refresh}>
           Check now
@@ -56,6 +48,21 @@ export function NodeHealthPanel() {
       {error ? <ApiErrorAlert error={error} what="the node's health" /> : null}
     </section>
   );
+}
+
+function LiveText(props: { state: NodeHealthState; stale: boolean }) {
+  const { live, liveError, receivedAt } = props.state;
+  const at = receivedAt === undefined ? '' : timeOfDay(receivedAt);
+  if (live === 'stopped') {
+    return (
+      <>
+        Live updates stopped: <code>{liveError?.code}</code> {liveError?.message}. Last received at {at}.
+      </>
+    );
+  }
+  if (props.stale) return `No update since ${at}; the connection to the node may be down.`;
+  if (live === 'waiting') return `Waiting for live updates. Last checked at ${at}.`;
+  return `Live: updated every ${HEARTBEAT_INTERVAL_MS / 1000} s. Last received at ${at}.`;
 }
 
 function StatusBadge(props: { status: NodeHealth['status'] }) {
