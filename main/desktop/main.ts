@@ -168,7 +168,12 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, logger, isOwnUrl));
   hardenSession(logger);
   protocol.handle(APP_SCHEME, (request) => serveAppRequest(RENDERER_DIR, request));
-  if (app.isPackaged) Menu.setApplicationMenu(null);
+  // The default menu carries Reload and DevTools; a packaged app keeps only what macOS needs for
+  // copy and paste to work at all (its shortcuts live in the Edit menu).
+  if (app.isPackaged) {
+    const macMenu = () => Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }]);
+    Menu.setApplicationMenu(process.platform === 'darwin' ? macMenu() : null);
+  }
 
   const node = await createNode(config, { host: 'desktop', logger });
   const ipc = registerIpcAdapter({ api: node.api, ipcMain, logger, isAllowedSender: isOwnUrl });
