@@ -10,12 +10,23 @@ import tseslint from 'typescript-eslint';
  */
 const nodeBuiltins = { group: ['node:*'], message: 'Node built-ins belong in main/ only.' };
 const electron = { group: ['electron', 'electron/*'], message: 'Only main/desktop/ may import electron.' };
-const mainFolder = { group: ['**/main/**', '../main/*'], message: 'Reach the node through the API contract.' };
+const mainFolder = {
+  group: ['**/main/**', '../main/*'],
+  message: 'Reach the node through the API contract.',
+};
 const renderer = { group: ['**/renderer/**'], message: 'The renderer is not a library.' };
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', '.tsbuild/', 'test-results/', 'playwright-report/', 'artifacts/', '.data/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      '.tsbuild/',
+      'test-results/',
+      'playwright-report/',
+      'artifacts/',
+      '.data/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -27,7 +38,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       'no-console': 'error',
       // Interfaces with async methods have implementations that happen to be synchronous.
       '@typescript-eslint/require-await': 'off',

@@ -87,6 +87,8 @@ export async function screenshot(
 }
 
 export const test = base.extend<{ vmNode: RunningNode }>({
+  // Playwright reads a fixture's dependencies from its first parameter's pattern; this one has none.
+  // eslint-disable-next-line no-empty-pattern
   vmNode: async ({}, use) => {
     const { node, stop } = await startNode();
     await use(node);

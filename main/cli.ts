@@ -4,6 +4,9 @@ import type { ConfigOverrides } from './config/config';
 import { backup, restore } from './cli/backup';
 import { initKeyFile, rotateKey } from './cli/keys';
 import { startHeadless } from './cli/start';
+import { verifyAudit } from './cli/audit';
+import { readPassword } from './cli/password-input';
+import { addUser } from './cli/users';
 import { VERSION } from './version';
 
 /**
@@ -37,7 +40,7 @@ function withNodeOptions(command: Command): Command {
 function overrides(options: Record<string, unknown>): ConfigOverrides {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value;
-  return out as ConfigOverrides;
+  return out;
 }
 
 export function buildCli(): Command {
@@ -48,7 +51,9 @@ export function buildCli(): Command {
 
   withNodeOptions(program.command('start').description('run the headless node and its web console'))
     .addOption(new Option('--console-host <host>', 'console bind address').env('VITALMESH_CONSOLE_HOST'))
-    .addOption(new Option('--console-port <port>', 'console port').argParser(port).env('VITALMESH_CONSOLE_PORT'))
+    .addOption(
+      new Option('--console-port <port>', 'console port').argParser(port).env('VITALMESH_CONSOLE_PORT'),
+    )
     .addOption(new Option('--facility-name <name>', 'facility display name').env('VITALMESH_FACILITY_NAME'))
     .addOption(new Option('--log-level <level>', 'log level').env('VITALMESH_LOG_LEVEL'))
     .option('--demo', 'start with simulated bedside monitors and demo users')
@@ -77,11 +82,41 @@ export function buildCli(): Command {
       console.log(await backup(overrides(options), file));
     });
 
-  withNodeOptions(program.command('restore').description('replace the database with a verified backup (node stopped)'))
+  withNodeOptions(
+    program.command('restore').description('replace the database with a verified backup (node stopped)'),
+  )
     .argument('<file>', 'the backup file')
     .action(async (file: string, options: Record<string, unknown>) => {
       console.log(await restore(overrides(options), file));
     });
+
+  const users = program.command('users').description('local user accounts');
+  withNodeOptions(
+    users
+      .command('add')
+      .description(
+        'add an account; the password is read from a prompt, or from stdin when piped (never argv)',
+      ),
+  )
+    .requiredOption('--username <name>', 'login name')
+    .requiredOption('--role <role>', 'clinician, it_admin, compliance_officer or researcher')
+    .option('--display-name <name>', 'name shown in the console')
+    .action(
+      async (options: Record<string, unknown> & { username: string; role: string; displayName?: string }) => {
+        const { username, role, displayName, ...rest } = options;
+        const password = await readPassword(`password for ${username} (at least 12 characters): `);
+        console.log(await addUser(overrides(rest), { username, role, displayName }, password));
+      },
+    );
+
+  const audit = program.command('audit').description('the audit chain');
+  withNodeOptions(
+    audit.command('verify').description('walk the chain; exit 1 if an entry was altered or removed'),
+  ).action(async (options: Record<string, unknown>) => {
+    const { ok, text } = await verifyAudit(overrides(options));
+    (ok ? console.log : console.error)(text);
+    if (!ok) process.exitCode = 1;
+  });
 
   return program;
 }
@@ -89,11 +124,14 @@ export function buildCli(): Command {
 /** Errors a person can act on are printed as one line; anything else is a bug and shows its stack. */
 export async function runCli(argv: readonly string[]): Promise<void> {
   try {
-    await buildCli().parseAsync(argv as string[]);
+    await buildCli().parseAsync(argv);
   } catch (error) {
-    const known = error instanceof Error && /Error$/.test(error.name) && error.name !== 'Error' && error.name !== 'TypeError';
-    console.error(`vitalmesh: ${known ? (error as Error).message : String((error as Error).stack ?? error)}`);
+    const known =
+      error instanceof Error &&
+      /Error$/.test(error.name) &&
+      error.name !== 'Error' &&
+      error.name !== 'TypeError';
+    console.error(`vitalmesh: ${known ? error.message : String((error as Error).stack ?? error)}`);
     process.exitCode = 1;
   }
 }
-

@@ -1,4 +1,5 @@
 // `npm run bench -- NAME [--quick]`: runs bench/NAME.ts, which prints one JSON object last.
+/* global process, URL, console */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 

@@ -1,14 +1,18 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { loadConfig, type ConfigOverrides } from '../config/config';
 import { createKeySource } from '../store/key-source';
 import { backupDatabase, restoreDatabase } from '../store/maintenance';
 import { acquireNodeLock } from '../store/node-lock';
+import { auditedStep } from './audit-entry';
 
 /** `vitalmesh backup <file>`: online; the node may keep running. */
 export async function backup(flags: ConfigOverrides, target: string): Promise<string> {
   const config = loadConfig(flags);
   const keys = await createKeySource(config);
-  const report = await backupDatabase(config.dataDir, keys, resolve(target));
+  const report = await auditedStep(config, keys, 'backup', `file:${basename(target)}`, async () => {
+    const written = await backupDatabase(config.dataDir, keys, resolve(target));
+    return { result: written, details: { bytes: written.bytes, schemaVersion: written.schemaVersion } };
+  });
   return `backup written and verified: ${report.file} (${report.bytes} bytes, schema ${report.schemaVersion}, encrypted with the database key)`;
 }
 
@@ -18,7 +22,23 @@ export async function restore(flags: ConfigOverrides, source: string): Promise<s
   const release = acquireNodeLock(config.dataDir, 'restoring a backup');
   try {
     const keys = await createKeySource(config);
-    const { restored, previous } = await restoreDatabase(config.dataDir, keys, resolve(source));
+    // Audited into the restored database: its chain continues from the backup's last entry.
+    const { restored, previous } = await auditedStep(
+      config,
+      keys,
+      'restore',
+      `file:${basename(source)}`,
+      async () => {
+        const done = await restoreDatabase(config.dataDir, keys, resolve(source));
+        return {
+          result: done,
+          details: {
+            schemaVersion: done.restored.schemaVersion,
+            previousKeptAs: done.previous && basename(done.previous),
+          },
+        };
+      },
+    );
     return (
       `restored ${resolve(source)} (schema ${restored.schemaVersion}) into ${restored.file}` +
       (previous ? `; the database it replaced is kept as ${previous}` : '')

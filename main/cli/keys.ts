@@ -5,6 +5,7 @@ import { newKey, writeKeyFile } from '../store/key-file';
 import { createKeySource } from '../store/key-source';
 import { rotateDatabaseKey } from '../store/maintenance';
 import { acquireNodeLock } from '../store/node-lock';
+import { auditedStep } from './audit-entry';
 
 /** `vitalmesh keys init --key-file F`: a new random 256-bit key, owner-only, never over an old one. */
 export function initKeyFile(file: string): string {
@@ -19,7 +20,10 @@ export async function rotateKey(flags: ConfigOverrides): Promise<string> {
   const release = acquireNodeLock(config.dataDir, 'rotating the database key');
   try {
     const keys = await createKeySource(config);
-    await rotateDatabaseKey(config.dataDir, keys);
+    await auditedStep(config, keys, 'keys.rotate', 'key:database', async () => {
+      await rotateDatabaseKey(config.dataDir, keys);
+      return { result: undefined, details: { keySource: keys.kind } };
+    });
     return (
       `re-keyed the database with a new key (${keys.describe()}); the old key no longer opens it. ` +
       `Backups made before now still need the old key: take a new backup.`

@@ -3,6 +3,7 @@ import { startConsole } from '../console/server';
 import { createLogger } from '../log/logger';
 import { createNode } from '../node';
 import { VERSION } from '../version';
+import { demoLoginBlock } from '../auth/demo-users';
 
 /**
  * `vitalmesh start`: the headless node and its console. Logs one "node ready" line with the URL
@@ -26,6 +27,9 @@ export async function startHeadless(flags: ConfigOverrides): Promise<void> {
     throw error;
   }
   logger.info({ url: consoleServer.url, dataDir: config.dataDir }, 'node ready');
+  // stdout carries the JSON log; the human-readable demo logins go to stderr.
+  const demo = demoLoginBlock(node.access.demoLogins, consoleServer.url);
+  if (demo) process.stderr.write(demo + '\n');
 
   let stopping = false;
   const stop = async (signal: string) => {

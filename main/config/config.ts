@@ -16,8 +16,18 @@ export const fileConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     demo: z.boolean().optional(),
     /** Session idle timeout and absolute lifetime (see main/auth/sessions.ts for the defaults). */
-    sessionIdleMinutes: z.number().int().min(1).max(24 * 60).optional(),
-    sessionMaxHours: z.number().int().min(1).max(7 * 24).optional(),
+    sessionIdleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
+    sessionMaxHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24)
+      .optional(),
     /** Forward the audit chain to a SIEM: syslog RFC 5424 over TLS (RFC 5425). Paths are PEM files. */
     auditSyslog: z
       .object({

@@ -1,4 +1,4 @@
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Api } from '../api/dispatcher';
 import type { CallOrigin } from '../api/context';
@@ -14,6 +14,10 @@ const clientMessage = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('unsubscribe'), id: z.string().min(1).max(64) }),
 ]);
+
+/** A ws frame as text: one Buffer, or the fragments of one. */
+const rawText = (data: RawData): string =>
+  (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)).toString('utf8');
 
 /** Events waiting in the socket's buffer beyond this are a slow client; see `send`. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -38,7 +42,7 @@ export function serveEventsSocket(socket: WebSocket, origin: CallOrigin, api: Ap
   socket.on('message', (data) => {
     let parsed;
     try {
-      parsed = clientMessage.safeParse(JSON.parse(String(data)));
+      parsed = clientMessage.safeParse(JSON.parse(rawText(data)));
     } catch {
       parsed = undefined;
     }

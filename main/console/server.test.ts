@@ -105,7 +105,7 @@ describe('console host', () => {
     const ws = new WebSocket(`${consoleServer.url.replace('http', 'ws')}/api/events`);
     await new Promise((r) => ws.once('open', r));
     const answers: unknown[] = [];
-    ws.on('message', (d) => answers.push(JSON.parse(String(d))));
+    ws.on('message', (d) => answers.push(JSON.parse((d as Buffer).toString('utf8'))));
     ws.send(
       JSON.stringify({ op: 'subscribe', id: 's1', stream: 'node.heartbeat', params: { intervalMs: 1000 } }),
     );
@@ -122,7 +122,7 @@ describe('console host', () => {
       expect.objectContaining({
         op: 'error',
         id: 's2',
-        error: expect.objectContaining({ code: 'unknown_method' }),
+        error: expect.objectContaining({ code: 'unknown_method' }) as unknown,
       }),
     );
     ws.close();

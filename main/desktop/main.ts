@@ -41,6 +41,8 @@ interface Running {
 }
 
 let running: Running | undefined;
+/** Set as soon as the log exists, so a failed start is logged too. */
+let bootLogger: Logger | undefined;
 let window: BrowserWindow | undefined;
 let shutdown: 'no' | 'running' | 'done' = 'no';
 
@@ -164,6 +166,7 @@ async function start(): Promise<void> {
   const devUrl = devServerUrl(process.env, app.isPackaged);
   const config = desktopConfig();
   const logger = desktopLogger(config.logLevel);
+  bootLogger = logger;
   const isOwnUrl = rendererUrlCheck({ appUrl: APP_INDEX_URL, devUrl });
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, logger, isOwnUrl));
   hardenSession(logger);
@@ -247,7 +250,8 @@ function main(): void {
     .catch((error: unknown) => {
       // No key source, a wrong key, a bad config: say exactly what, then leave without a window.
       const message = error instanceof Error ? error.message : String(error);
-      running?.logger.fatal({ err: error }, 'the node could not start');
+      bootLogger?.fatal({ err: error }, 'the node could not start');
+      bootLogger?.flush();
       dialog.showErrorBox('VitalMesh could not start', message);
       shutdown = 'done';
       app.exit(1);

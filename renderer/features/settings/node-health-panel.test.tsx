@@ -66,9 +66,13 @@ describe('Settings → Node', () => {
       const fake = renderNodePage(() => ({ ok: true, value: NODE_HEALTH }));
       act(() => fake.emit('node.heartbeat', NODE_HEALTH));
       expect(screen.getByText(/^Live: updated every 5 s\./)).toBeTruthy();
-      act(() => vi.advanceTimersByTime(15_000));
+      act(() => {
+        vi.advanceTimersByTime(15_000);
+      });
       expect(screen.queryByText(/^No update since/)).toBeNull();
-      act(() => vi.advanceTimersByTime(5_000));
+      act(() => {
+        vi.advanceTimersByTime(5_000);
+      });
       expect(screen.getByText(/^No update since .*; the connection to the node may be down\.$/)).toBeTruthy();
       act(() => fake.emit('node.heartbeat', NODE_HEALTH));
       expect(screen.getByText(/^Live: updated every 5 s\./)).toBeTruthy();

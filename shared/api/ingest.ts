@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { method } from './define';
+
+export const HL7_OUTCOMES = ['accepted', 'duplicate', 'rejected'] as const;
+
+export const ingestStatus = z.object({
+  listener: z.object({
+    enabled: z.boolean(),
+    host: z.string().nullable(),
+    port: z.number().int().nullable(),
+    tls: z.boolean(),
+    maxFrameBytes: z.number().int().nullable(),
+  }),
+  connections: z.array(
+    z.object({
+      id: z.number().int(),
+      remote: z.string(),
+      since: z.string(),
+      messages: z.number().int(),
+      lastMessageAt: z.string().nullable(),
+      tls: z.boolean(),
+      peer: z.string().nullable(),
+    }),
+  ),
+  /** Since this node started. */
+  counters: z.object({
+    received: z.number().int(),
+    accepted: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.number().int(),
+    observations: z.number().int(),
+    oversized: z.number().int(),
+    junkBytes: z.number().int(),
+    commits: z.number().int(),
+  }),
+  messagesPerSecond: z.number(),
+  lastMessageAt: z.string().nullable(),
+  /** All messages kept in the store, by outcome. */
+  totals: z.object({ accepted: z.number().int(), duplicate: z.number().int(), rejected: z.number().int() }),
+  /** Devices by when they were last heard from (most recent first). */
+  devices: z.array(z.object({ identifier: z.string(), kind: z.string().nullable(), lastSeenAt: z.string() })),
+});
+export type IngestStatus = z.infer<typeof ingestStatus>;
+
+export const hl7MessageView = z.object({
+  id: z.number().int(),
+  receivedAt: z.string(),
+  sender: z.string(),
+  controlId: z.string(),
+  messageType: z.string(),
+  outcome: z.enum(HL7_OUTCOMES),
+  ackCode: z.string(),
+  reason: z.string().nullable(),
+  observationCount: z.number().int(),
+  remote: z.string().nullable(),
+  ack: z.string(),
+  /** The message as received; patient fields masked unless the role may see PHI. */
+  raw: z.string(),
+  rawRedacted: z.boolean(),
+});
+export type Hl7MessageView = z.infer<typeof hl7MessageView>;
+
+export const ingestMethods = {
+  'ingest.status': method(
+    'The HL7 v2 listener: connections, counters, messages per second, devices last heard from.',
+    z.object({}).strict(),
+    ingestStatus,
+  ),
+  'ingest.messages': method(
+    'Raw HL7 v2 messages with their ACK, newest first; filter by outcome (rejected = the quarantine).',
+    z
+      .object({
+        outcome: z.enum(HL7_OUTCOMES).optional(),
+        before: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+      })
+      .strict(),
+    z.object({ messages: z.array(hl7MessageView), nextBefore: z.number().int().nullable() }),
+  ),
+} as const;
