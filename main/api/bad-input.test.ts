@@ -238,6 +238,10 @@ describe('bad input: right code, audited, nothing else changed', () => {
     );
     expect(r.status).toBe(400);
     expect(r.json.error.message).toMatch(/username/);
+    // Pinned to the field, so the Users form shows it under the password box.
+    expect(r.json.error.issues).toEqual([
+      { path: 'password', message: 'the password must not contain the username' },
+    ]);
     expect(JSON.stringify(r.json)).not.toContain('dave-is-great');
     expect(JSON.stringify(lastEntry())).not.toContain('dave-is-great');
     expect(stateDigest()).toBe(before);

@@ -35,16 +35,20 @@ function scrypt(
   });
 }
 
+/** A policy failure, pinned to the `password` field so a form can show it there. */
+const policyError = (message: string) =>
+  new ApiError('bad_request', message, [{ path: 'password', message }]);
+
 /** Throws `bad_request` with a message a person can act on; never echoes the password. */
 export function checkPasswordPolicy(password: string, username: string): void {
   if (password.length < PASSWORD_MIN_LENGTH) {
-    throw new ApiError('bad_request', `the password must be at least ${PASSWORD_MIN_LENGTH} characters`);
+    throw policyError(`the password must be at least ${PASSWORD_MIN_LENGTH} characters`);
   }
   if (password.length > PASSWORD_MAX_LENGTH) {
-    throw new ApiError('bad_request', `the password must be at most ${PASSWORD_MAX_LENGTH} characters`);
+    throw policyError(`the password must be at most ${PASSWORD_MAX_LENGTH} characters`);
   }
   if (username.length > 0 && password.toLowerCase().includes(username.toLowerCase())) {
-    throw new ApiError('bad_request', 'the password must not contain the username');
+    throw policyError('the password must not contain the username');
   }
 }
 
