@@ -6,6 +6,7 @@ import { m0100 } from './0100-auth';
 import { m0110 } from './0110-audit';
 import { m0200 } from './0200-fhir-sources';
 import { m0300 } from './0300-products';
+import { m0500 } from './0500-alarms';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0100, m0110, m0200, m0300];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0100, m0110, m0200, m0300, m0500];
