@@ -29,6 +29,7 @@ export async function startNode(
     VITALMESH_KEY_SOURCE: 'file',
     VITALMESH_KEY_FILE: join(dir, 'node.key'),
     VITALMESH_CONSOLE_PORT: '0',
+    VITALMESH_MLLP_PORT: '0',
     // Tests run from source so they see the code under test, not a stale bundle.
     VITALMESH_FROM_SOURCE: '1',
   };

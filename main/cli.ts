@@ -4,6 +4,7 @@ import type { ConfigOverrides } from './config/config';
 import { backup, restore } from './cli/backup';
 import { initKeyFile, rotateKey } from './cli/keys';
 import { startHeadless } from './cli/start';
+import { runSimulator, type SimulateOptions } from './cli/simulate';
 import { verifyAudit } from './cli/audit';
 import { readPassword } from './cli/password-input';
 import { addUser } from './cli/users';
@@ -16,6 +17,17 @@ import { VERSION } from './version';
 const port = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is 0–65535');
+  return n;
+};
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number above 0');
+  return n;
+};
+const positiveNumber = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number above 0');
   return n;
 };
 
@@ -56,10 +68,40 @@ export function buildCli(): Command {
     )
     .addOption(new Option('--facility-name <name>', 'facility display name').env('VITALMESH_FACILITY_NAME'))
     .addOption(new Option('--log-level <level>', 'log level').env('VITALMESH_LOG_LEVEL'))
+    .addOption(new Option('--mllp-host <host>', 'HL7 v2 (MLLP) bind address').env('VITALMESH_MLLP_HOST'))
+    .addOption(
+      new Option('--mllp-port <port>', 'HL7 v2 (MLLP) port, 0 = any free port (default 2575)')
+        .argParser(port)
+        .env('VITALMESH_MLLP_PORT'),
+    )
+    .addOption(
+      new Option('--mllp-max-frame-bytes <bytes>', 'largest HL7 message accepted (default 1 MiB)')
+        .argParser(positiveInt)
+        .env('VITALMESH_MLLP_MAX_FRAME_BYTES'),
+    )
     .option('--demo', 'start with simulated bedside monitors and demo users')
     .option('--no-demo', 'no simulated monitors (also VITALMESH_DEMO=0)')
     .action(async (options: Record<string, unknown>) => {
       await startHeadless(overrides(options));
+    });
+
+  program
+    .command('simulate')
+    .description('simulated bedside monitors sending IHE PCD-01 ORU^R01 over MLLP to a node')
+    .option('--beds <n>', 'number of beds, each its own connection', positiveInt, 8)
+    .option('--rate <r>', 'messages per second per bed', positiveNumber, 1)
+    .option('--host <host>', "the node's MLLP address", '127.0.0.1')
+    .addOption(
+      new Option('--port <port>', "the node's MLLP port")
+        .argParser(port)
+        .default(2575)
+        .env('VITALMESH_MLLP_PORT'),
+    )
+    .option('--units <list>', 'comma-separated units the beds are spread over', 'ICU,Ward 3')
+    .option('--messages <n>', 'stop after this many messages per bed (default: until Ctrl-C)', positiveInt)
+    .option('--seed <n>', 'seed for the simulated patients and their vitals', positiveInt, 1)
+    .action(async (options: SimulateOptions) => {
+      await runSimulator(options);
     });
 
   const keys = program.command('keys').description('the database key');

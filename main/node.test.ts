@@ -13,7 +13,7 @@ describe('createNode', () => {
     const { dir, cleanup } = tempDir();
     const keyFile = join(dir, 'node.key');
     initKeyFile(keyFile);
-    const config = loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile }, {});
+    const config = loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile, mllpPort: 0 }, {});
     const before = new Set(process.getActiveResourcesInfo());
     const node = await createNode(config, { host: 'console', logger: createLogger({ level: 'silent' }) });
     expect(await node.api.call(origin, 'node.info', {})).toMatchObject({

@@ -7,6 +7,9 @@ import { createKeySource, type KeySource } from './store/key-source';
 import { acquireNodeLock } from './store/node-lock';
 import { ensureDataDir, openStore, type Store } from './store/store';
 import { openAccessLayer, type AccessLayer } from './auth/access';
+import { hl7IngestConfig, startHl7Ingest, type Hl7IngestService } from './ingest/hl7/service';
+import { startDemoBeds } from './simulator/demo';
+import type { Simulator } from './simulator/simulator';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -22,6 +25,10 @@ export interface VitalMeshNode {
   readonly store: Store;
   /** Users, sessions and the audit chain (issue 3). */
   readonly access: AccessLayer;
+  /** The HL7 v2 (MLLP) ingest; undefined when mllpEnabled is off. */
+  readonly hl7: Hl7IngestService | undefined;
+  /** The demo's simulated beds (config.demo), streaming into `hl7`. */
+  readonly demoBeds: Simulator | undefined;
   close(): Promise<void>;
 }
 
@@ -44,6 +51,32 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
   }
   const startedAt = Date.now();
   const access = await openAccessLayer(config, store, keys, logger);
+  let hl7: Hl7IngestService | undefined;
+  try {
+    hl7 = config.mllpEnabled
+      ? await startHl7Ingest(hl7IngestConfig(config), {
+          db: store.db,
+          logger,
+          // Per connection and per rejected message, through the one audit function.
+          onAudit: (entry) => access.audit.append(entry),
+          // Live vitals: `(batch) => bus.publish(liveObservationsOf(batch))` (ingest/hl7/live-feed.ts).
+          onStored: undefined,
+        })
+      : undefined;
+  } catch (error) {
+    await access.close();
+    store.close();
+    releaseLock();
+    throw error;
+  }
+  const demoBeds =
+    config.demo && hl7
+      ? startDemoBeds({
+          host: hl7.listener.host,
+          port: hl7.listener.port,
+          logger: logger.child({ module: 'demo' }),
+        })
+      : undefined;
   const nodeDeps = {
     store,
     facilityName: config.facilityName,
@@ -71,9 +104,14 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     config,
     store,
     access,
+    hl7,
+    demoBeds,
     async close() {
       if (closed) return;
       closed = true;
+      // Senders first, then the listener (it commits what is queued and ACKs it), then the store.
+      await demoBeds?.stop();
+      await hl7?.close();
       await access.close();
       store.close();
       releaseLock();

@@ -19,6 +19,7 @@ beforeEach(() => {
     VITALMESH_KEY_SOURCE: 'file',
     VITALMESH_KEY_FILE: join(dir, 'node.key'),
     VITALMESH_CONSOLE_PORT: '0',
+    VITALMESH_MLLP_PORT: '0',
   };
 });
 afterEach(() => cleanup());

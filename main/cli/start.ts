@@ -26,7 +26,17 @@ export async function startHeadless(flags: ConfigOverrides): Promise<void> {
     await node.close();
     throw error;
   }
-  logger.info({ url: consoleServer.url, dataDir: config.dataDir }, 'node ready');
+  const hl7 = node.hl7?.listener;
+  logger.info(
+    {
+      url: consoleServer.url,
+      dataDir: config.dataDir,
+      // The bound port (config may say 0 = any free port): where monitors and gateways send HL7 v2.
+      mllp: hl7 ? { host: hl7.host, port: hl7.port, tls: hl7.tls } : null,
+      demoBeds: node.demoBeds?.beds.length ?? 0,
+    },
+    'node ready',
+  );
   // stdout carries the JSON log; the human-readable demo logins go to stderr.
   const demo = demoLoginBlock(node.access.demoLogins, consoleServer.url);
   if (demo) process.stderr.write(demo + '\n');

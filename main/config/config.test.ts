@@ -67,3 +67,40 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('HL7 v2 (MLLP) listener settings', () => {
+  it('defaults to 127.0.0.1:2575 with a 1 MiB frame limit, and takes flag, environment and file', () => {
+    const defaults = loadConfig({ dataDir: join(dir, 'data') }, {});
+    expect(defaults).toMatchObject({
+      mllpEnabled: true,
+      mllpHost: '127.0.0.1',
+      mllpPort: 2575,
+      mllpMaxFrameBytes: 1024 * 1024,
+    });
+    writeConfig({ mllpPort: 3000, mllpMaxFrameBytes: 4096, hl7KeepTypes: ['ADT', 'ORM'] });
+    const fromFile = loadConfig({ dataDir: join(dir, 'data') }, {});
+    expect(fromFile).toMatchObject({ mllpPort: 3000, mllpMaxFrameBytes: 4096, hl7KeepTypes: ['ADT', 'ORM'] });
+    const env = { VITALMESH_MLLP_PORT: '3001', VITALMESH_MLLP_ENABLED: '0' };
+    expect(loadConfig({ dataDir: join(dir, 'data') }, env)).toMatchObject({
+      mllpPort: 3001,
+      mllpEnabled: false,
+    });
+    expect(loadConfig({ dataDir: join(dir, 'data'), mllpPort: 0 }, env).mllpPort).toBe(0);
+  });
+
+  it('names a bad port, a TLS setting without its CA, and resolves TLS files in the data dir', () => {
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, { VITALMESH_MLLP_PORT: 'twenty' })).toThrow(
+      /VITALMESH_MLLP_PORT="twenty" is not valid/,
+    );
+    writeConfig({ mllpTls: { certFile: 'c.pem', keyFile: 'k.pem', requireClientCert: true } });
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(
+      /mllpTls: requireClientCert needs caFile/,
+    );
+    writeConfig({ mllpTls: { certFile: 'c.pem', keyFile: 'k.pem' } });
+    expect(loadConfig({ dataDir: join(dir, 'data') }, {}).mllpTls).toMatchObject({
+      certFile: join(dir, 'data', 'c.pem'),
+      keyFile: join(dir, 'data', 'k.pem'),
+      requireClientCert: false,
+    });
+  });
+});

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { keySourceKind } from '../../shared/api/node';
+import { localCodeSchema } from '../../shared/catalog/vital-signs';
 
 /** Settings a person may put in <data dir>/config.json. Unknown keys are refused, so typos show. */
 export const fileConfigSchema = z
@@ -39,6 +40,34 @@ export const fileConfigSchema = z
       })
       .strict()
       .optional(),
+    /** The HL7 v2 (MLLP) listener for bedside monitors and device gateways. */
+    mllpEnabled: z.boolean().optional(),
+    mllpHost: z.string().min(1).optional(),
+    mllpPort: z.number().int().min(0).max(65535).optional(),
+    /** A frame larger than this is answered AR and never buffered whole. */
+    mllpMaxFrameBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .optional(),
+    /** TLS on the MLLP port (IHE ATNA); with caFile + requireClientCert, mutual TLS. Paths are PEM files. */
+    mllpTls: z
+      .object({
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        caFile: z.string().min(1).optional(),
+        requireClientCert: z.boolean().default(false),
+      })
+      .strict()
+      .refine((t) => !t.requireClientCert || t.caFile !== undefined, {
+        message: "requireClientCert needs caFile (the CA that signs the devices' certificates)",
+      })
+      .optional(),
+    /** Message types other than ORU acknowledged AA and kept (default ADT). */
+    hl7KeepTypes: z.array(z.string().regex(/^[A-Z0-9]{3}$/, 'a message type such as ADT')).optional(),
+    /** Local OBX codes mapped onto the vital-sign catalog (see shared/catalog/vital-signs.ts). */
+    localCodes: z.array(localCodeSchema).optional(),
   })
   .strict();
 export type FileConfig = z.infer<typeof fileConfigSchema>;
@@ -49,6 +78,11 @@ export const DEFAULTS = {
   consolePort: 8470,
   logLevel: 'info',
   demo: false,
+  mllpEnabled: true,
+  mllpHost: '127.0.0.1',
+  /** The port IANA registered for HL7 v2 over MLLP. */
+  mllpPort: 2575,
+  mllpMaxFrameBytes: 1024 * 1024,
 } as const;
 
 /** The node's settings after flags, environment, config file and defaults are merged. */
@@ -67,6 +101,14 @@ export interface NodeConfig {
   readonly sessionIdleMinutes?: number | undefined;
   readonly sessionMaxHours?: number | undefined;
   readonly auditSyslog?: FileConfig['auditSyslog'];
+  readonly mllpEnabled: boolean;
+  readonly mllpHost: string;
+  /** 0 = any free port (tests); the bound port is in the log and in ingest.status. */
+  readonly mllpPort: number;
+  readonly mllpMaxFrameBytes: number;
+  readonly mllpTls?: FileConfig['mllpTls'];
+  readonly hl7KeepTypes?: readonly string[] | undefined;
+  readonly localCodes?: FileConfig['localCodes'];
 }
 
 /** The same settings as flags give them (undefined = not given). */
@@ -96,10 +138,25 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): ConfigOverrides & { pas
     set('consolePort', parseEnv('VITALMESH_CONSOLE_PORT', portSchema, env.VITALMESH_CONSOLE_PORT));
   set('logLevel', env.VITALMESH_LOG_LEVEL);
   if (env.VITALMESH_DEMO) set('demo', parseEnv('VITALMESH_DEMO', boolSchema, env.VITALMESH_DEMO));
+  if (env.VITALMESH_MLLP_ENABLED)
+    set('mllpEnabled', parseEnv('VITALMESH_MLLP_ENABLED', boolSchema, env.VITALMESH_MLLP_ENABLED));
+  set('mllpHost', env.VITALMESH_MLLP_HOST);
+  if (env.VITALMESH_MLLP_PORT)
+    set('mllpPort', parseEnv('VITALMESH_MLLP_PORT', portSchema, env.VITALMESH_MLLP_PORT));
+  if (env.VITALMESH_MLLP_MAX_FRAME_BYTES)
+    set(
+      'mllpMaxFrameBytes',
+      parseEnv('VITALMESH_MLLP_MAX_FRAME_BYTES', frameBytesSchema, env.VITALMESH_MLLP_MAX_FRAME_BYTES),
+    );
   return out;
 }
 
 export const portSchema = z.coerce.number().int().min(0).max(65535);
+export const frameBytesSchema = z.coerce
+  .number()
+  .int()
+  .min(1024)
+  .max(64 * 1024 * 1024);
 const boolSchema = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 function parseEnv<T>(name: string, schema: z.ZodType<T>, value: string): T {
@@ -162,5 +219,17 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
       certFile: file.auditSyslog.certFile && resolve(dataDir, file.auditSyslog.certFile),
       keyFile: file.auditSyslog.keyFile && resolve(dataDir, file.auditSyslog.keyFile),
     },
+    mllpEnabled: pick('mllpEnabled') ?? DEFAULTS.mllpEnabled,
+    mllpHost: pick('mllpHost') ?? DEFAULTS.mllpHost,
+    mllpPort: pick('mllpPort') ?? DEFAULTS.mllpPort,
+    mllpMaxFrameBytes: pick('mllpMaxFrameBytes') ?? DEFAULTS.mllpMaxFrameBytes,
+    mllpTls: file.mllpTls && {
+      ...file.mllpTls,
+      certFile: resolve(dataDir, file.mllpTls.certFile),
+      keyFile: resolve(dataDir, file.mllpTls.keyFile),
+      caFile: file.mllpTls.caFile && resolve(dataDir, file.mllpTls.caFile),
+    },
+    hl7KeepTypes: file.hl7KeepTypes,
+    localCodes: file.localCodes,
   };
 }

@@ -206,7 +206,7 @@ describe('IPC adapter over a real node', () => {
     dir = mkdtempSync(join(tmpdir(), 'vm-desktop-'));
     const keyFile = join(dir, 'db.key');
     writeKeyFile(keyFile, newKey());
-    const config = loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile }, {});
+    const config = loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile, mllpPort: 0 }, {});
     node = await createNode(config, { host: 'desktop', logger });
     ipc = new FakeIpcMain();
     adapter = registerIpcAdapter({
@@ -293,7 +293,10 @@ describe('IPC adapter: a real login on a real node', () => {
     dir = mkdtempSync(join(tmpdir(), 'vm-desktop-login-'));
     const keyFile = join(dir, 'db.key');
     writeKeyFile(keyFile, newKey());
-    const config = loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile, demo: true }, {});
+    const config = loadConfig(
+      { dataDir: join(dir, 'data'), keySource: 'file', keyFile, demo: true, mllpPort: 0 },
+      {},
+    );
     node = await createNode(config, { host: 'desktop', logger });
     // Watches which token main presents, without changing what the node does.
     const api: Api = {

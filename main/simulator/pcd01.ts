@@ -94,7 +94,12 @@ const GIVEN = [
 ];
 
 /** Made-up identities for simulated beds (never real people). */
-export function simulatedBed(index: number, random: () => number, unit = 'ICU'): BedIdentity {
+export function simulatedBed(
+  index: number,
+  random: () => number,
+  unit = 'ICU',
+  indexInUnit = index,
+): BedIdentity {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
   const year = 1940 + Math.floor(random() * 60);
   return {
@@ -105,7 +110,7 @@ export function simulatedBed(index: number, random: () => number, unit = 'ICU'):
     birthDate: `${year}${pad(1 + Math.floor(random() * 12))}${pad(1 + Math.floor(random() * 28))}`,
     sex: random() < 0.5 ? 'F' : 'M',
     unit,
-    room: String(100 + Math.floor(index / 2)),
-    bed: index % 2 === 0 ? 'A' : 'B',
+    room: String(100 + Math.floor(indexInUnit / 2)),
+    bed: indexInUnit % 2 === 0 ? 'A' : 'B',
   };
 }

@@ -11,7 +11,13 @@ export interface SimulatorOptions {
   readonly ratePerBed?: number;
   readonly ackTimeoutMs?: number;
   readonly seed?: number;
-  readonly unit?: string;
+  /** Units the beds are spread over, in equal blocks (default one unit, ICU). */
+  readonly units?: readonly string[];
+  /**
+   * Part of every MSH-10, so a simulator started again (a node restarted with the demo on) sends
+   * new messages rather than resends the node rightly drops as duplicates. Default: start time.
+   */
+  readonly runId?: string;
   readonly logger: Logger;
   /** Called for every ACK received (tests and the crash test record the AA'd control ids). */
   readonly onAck?: (bed: number, controlId: string, code: string) => void;
@@ -44,7 +50,12 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   const intervalMs = 1000 / rate;
   const seed = options.seed ?? 1;
   const random = seededRandom(seed);
-  const beds = Array.from({ length: options.beds }, (_, i) => simulatedBed(i, random, options.unit));
+  const units = options.units && options.units.length > 0 ? options.units : ['ICU'];
+  const perUnit = Math.ceil(options.beds / units.length);
+  const beds = Array.from({ length: options.beds }, (_, i) =>
+    simulatedBed(i, random, units[Math.floor(i / perUnit)], i % perUnit),
+  );
+  const runId = options.runId ?? Date.now().toString(36);
   const stats: SimulatorStats = { sent: 0, acked: 0, rejected: 0, resends: 0 };
   const senders: MllpSender[] = [];
   let stopped = false;
@@ -68,7 +79,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
     await sleep(random() * intervalMs);
     for (let n = 0; !stopped && (options.messagesPerBed === undefined || n < options.messagesPerBed); n++) {
       const started = Date.now();
-      const controlId = `${bed.eui64.slice(-6)}-${seed}-${n}`;
+      const controlId = `${bed.eui64.slice(-6)}-${runId}-${n}`;
       const text = pcd01Message(bed, vitals.next(), controlId, started);
       stats.sent++;
       try {

@@ -13,7 +13,8 @@ export async function startTestNode(
   const keyFile = join(dir, 'keys', 'node.key');
   initKeyFile(keyFile);
   const config: NodeConfig = {
-    ...loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile }, {}),
+    // Any free MLLP port: test files run in parallel, and other nodes may hold 2575.
+    ...loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile, mllpPort: 0 }, {}),
     ...overrides,
   };
   const node = await createNode(config, { host: 'console', logger: createLogger({ level: 'silent' }) });

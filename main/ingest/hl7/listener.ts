@@ -181,6 +181,9 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       }, 2000);
       await closed;
       clearTimeout(timer);
+      // 'close' fires before libuv has released the handle; one turn later it is gone, so a
+      // closed node leaves nothing behind (main/node.test.ts checks active handles).
+      await new Promise((r) => setImmediate(r));
     },
   };
 }

@@ -22,6 +22,8 @@ export interface IngestAuditEntry {
 export interface StoredObservations {
   readonly patientId: number;
   readonly messageId: number;
+  /** When the node received the message (node clock). */
+  readonly receivedAt: number;
   readonly observations: readonly {
     code: string;
     valueNum: number | undefined;
@@ -226,6 +228,7 @@ export function createIngest(options: IngestOptions): Ingest {
         stored.push({
           patientId,
           messageId,
+          receivedAt,
           observations: result.observations.map((o) => ({
             code: o.code,
             valueNum: o.valueNum,

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createVitalCatalog, type VitalCatalog } from '../../../shared/catalog/vital-signs';
+import type { NodeConfig } from '../../config/config';
 import type { Logger } from '../../log/logger';
 import type { Db } from '../../store/database';
 import {
@@ -41,6 +43,39 @@ export interface Hl7IngestService {
   close(): Promise<void>;
 }
 
+/** The listener could not start (port in use, address not available, TLS files unreadable). */
+export class Hl7ListenerError extends Error {
+  override name = 'Hl7ListenerError';
+}
+
+/** The node's settings as the HL7 ingest takes them; TLS files are read here, once, at start. */
+export function hl7IngestConfig(config: NodeConfig): Hl7IngestConfig {
+  const tls = config.mllpTls;
+  const read = (what: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Hl7ListenerError(
+        `could not read the MLLP TLS ${what} ${file} (mllpTls in config.json): ${(error as Error).message}`,
+      );
+    }
+  };
+  return {
+    port: config.mllpPort,
+    host: config.mllpHost,
+    maxFrameBytes: config.mllpMaxFrameBytes,
+    keepTypes: config.hl7KeepTypes,
+    localCodes: config.localCodes,
+    receiver: { application: 'VitalMesh', facility: config.facilityName },
+    tls: tls && {
+      cert: read('certificate', tls.certFile),
+      key: read('private key', tls.keyFile),
+      ca: tls.caFile === undefined ? undefined : read('CA certificate', tls.caFile),
+      requireClientCert: tls.requireClientCert,
+    },
+  };
+}
+
 /** Starts the MLLP listener on an open store. Wired by main/node.ts. */
 export async function startHl7Ingest(
   config: Hl7IngestConfig,
@@ -58,15 +93,28 @@ export async function startHl7Ingest(
     onStored: deps.onStored,
   });
   const maxFrameBytes = config.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  const listener = await startListener({
-    ingest,
-    logger,
-    port: config.port,
-    host: config.host,
-    tls: config.tls,
-    maxFrameBytes,
-    onAudit: deps.onAudit,
-  });
+  let listener: Listener;
+  try {
+    listener = await startListener({
+      ingest,
+      logger,
+      port: config.port,
+      host: config.host,
+      tls: config.tls,
+      maxFrameBytes,
+      onAudit: deps.onAudit,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host ?? '127.0.0.1'}:${config.port}`;
+    if (code === 'EADDRINUSE')
+      throw new Hl7ListenerError(
+        `the MLLP port ${where} is already in use; choose another with --mllp-port or VITALMESH_MLLP_PORT (0 = any free port)`,
+      );
+    // Anything else (address not available, no permission, a TLS key that doesn't parse) is a
+    // setting a person must fix, so it is named, not thrown as a stack.
+    throw new Hl7ListenerError(`the MLLP listener could not start on ${where}: ${(error as Error).message}`);
+  }
   return {
     ingest,
     listener,
