@@ -49,7 +49,7 @@ afterAll(async () => {
 interface Reply {
   ok: boolean;
   value: Record<string, unknown>;
-  error: { code: string; message: string };
+  error: { code: string; message: string; issues?: { path: string; message: string }[] };
 }
 
 async function post(
