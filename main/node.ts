@@ -10,6 +10,11 @@ import { openAccessLayer, type AccessLayer } from './auth/access';
 import { hl7IngestConfig, startHl7Ingest, type Hl7IngestService } from './ingest/hl7/service';
 import { startDemoBeds } from './simulator/demo';
 import type { Simulator } from './simulator/simulator';
+import { createLiveService, type LiveService } from './live/live-service';
+import { vitalsHandlers, vitalsStreamHandlers } from './api/vitals-handlers';
+import { createVitalCatalog } from '../shared/catalog/vital-signs';
+import { FhirService } from './ingest/fhir/service';
+import { fhirHandlers, fhirStreamHandlers } from './api/fhir-handlers';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -29,6 +34,10 @@ export interface VitalMeshNode {
   readonly hl7: Hl7IngestService | undefined;
   /** The demo's simulated beds (config.demo), streaming into `hl7`. */
   readonly demoBeds: Simulator | undefined;
+  /** Live vitals and alarms: the bus ingest publishes to, and the alarm engine (issue 5). */
+  readonly live: LiveService;
+  /** FHIR R4 sources: configuration, schedule and sync runs (issue 6). */
+  readonly fhir: FhirService;
   close(): Promise<void>;
 }
 
@@ -51,6 +60,11 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
   }
   const startedAt = Date.now();
   const access = await openAccessLayer(config, store, keys, logger);
+  const live = createLiveService({
+    db: store.db,
+    localCodes: config.localCodes,
+    logger,
+  });
   let hl7: Hl7IngestService | undefined;
   try {
     hl7 = config.mllpEnabled
@@ -59,11 +73,12 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
           logger,
           // Per connection and per rejected message, through the one audit function.
           onAudit: (entry) => access.audit.append(entry),
-          // Live vitals: `(batch) => bus.publish(liveObservationsOf(batch))` (ingest/hl7/live-feed.ts).
-          onStored: undefined,
+          // Live vitals and alarms, after each group commit.
+          onStored: (batch) => live.onStored(batch),
         })
       : undefined;
   } catch (error) {
+    live.close();
     await access.close();
     store.close();
     releaseLock();
@@ -77,6 +92,13 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
           logger: logger.child({ module: 'demo' }),
         })
       : undefined;
+  const fhir = new FhirService({
+    db: store.db,
+    catalog: createVitalCatalog(config.localCodes ?? []),
+    logger: logger.child({ module: 'fhir' }),
+    audit: (entry) => access.audit.append(entry),
+  });
+  fhir.start();
   const nodeDeps = {
     store,
     facilityName: config.facilityName,
@@ -84,11 +106,12 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     host: options.host,
     startedAt,
   };
+  const liveDeps = { live, users: access.users };
 
   const api = createDispatcher({
     logger: logger.child({ module: 'api' }),
-    handlers: { ...nodeHandlers(nodeDeps), ...access.handlers },
-    streamHandlers: { ...nodeStreamHandlers(nodeDeps) },
+    handlers: { ...nodeHandlers(nodeDeps), ...vitalsHandlers(liveDeps), ...access.handlers, ...fhirHandlers(fhir) },
+    streamHandlers: { ...nodeStreamHandlers(nodeDeps), ...vitalsStreamHandlers(liveDeps), ...fhirStreamHandlers(fhir) },
     authenticate: (token) => access.sessions.authenticate(token),
     record: (entry: CallRecord) => access.audit.recordCall(entry),
   });
@@ -106,12 +129,17 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     access,
     hl7,
     demoBeds,
+    live,
+    fhir,
     async close() {
       if (closed) return;
       closed = true;
       // Senders first, then the listener (it commits what is queued and ACKs it), then the store.
       await demoBeds?.stop();
       await hl7?.close();
+      live.close();
+      // Running syncs are cancelled; each keeps the pages it committed.
+      await fhir.close();
       await access.close();
       store.close();
       releaseLock();

@@ -31,10 +31,31 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'audit.patientReport': ['compliance_officer'],
   'audit.export': ['compliance_officer'],
   'audit.exportStatus': ['compliance_officer'],
+  // Live vitals and alarms (issue 5): a clinician's; patient rules (assigned units, break-glass)
+  // are checked per patient by the handlers. IT sets unit defaults; unit names carry no PHI.
+  'vitals.trend': ['clinician'],
+  'units.list': ['clinician', 'it_admin'],
+  'alarms.limits': ['clinician'],
+  'alarms.setPatientLimit': ['clinician'],
+  'alarms.history': ['clinician'],
+  'alarms.acknowledge': ['clinician'],
+  'alarms.unitLimits': ['it_admin', 'clinician'],
+  'alarms.setUnitLimit': ['it_admin'],
+  'alarms.setUnitSettings': ['it_admin'],
+  // FHIR sources (issue 6): IT's configuration; the counts carry no patient data.
+  'fhir.sources.add': ['it_admin'],
+  'fhir.sources.list': ['it_admin'],
+  'fhir.sources.update': ['it_admin'],
+  'fhir.sources.remove': ['it_admin'],
+  'fhir.sync': ['it_admin'],
+  'fhir.quarantine': ['it_admin'],
 };
 
 export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {
   'node.heartbeat': ALL,
+  'vitals.unit': ['clinician'],
+  'vitals.patient': ['clinician'],
+  'fhir.syncProgress': ['it_admin'],
 };
 
 export const mayCall = (access: Access, role: Role | undefined): boolean =>

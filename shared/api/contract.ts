@@ -3,6 +3,8 @@ import type { MethodSpec, StreamSpec } from './define';
 import { nodeMethods, nodeStreams } from './node';
 import { authMethods, userMethods } from './auth';
 import { auditMethods } from './audit';
+import { alarmMethods, trendMethods, unitMethods, vitalsStreams } from './vitals';
+import { fhirMethods, fhirStreams } from './fhir';
 
 /**
  * The whole renderer ↔ node API, written once. Each domain adds its methods in its own file and
@@ -13,10 +15,16 @@ export const methods = {
   ...authMethods,
   ...userMethods,
   ...auditMethods,
+  ...trendMethods,
+  ...unitMethods,
+  ...alarmMethods,
+  ...fhirMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const streams = {
   ...nodeStreams,
+  ...vitalsStreams,
+  ...fhirStreams,
 } as const satisfies Record<string, StreamSpec>;
 
 export type Methods = typeof methods;

@@ -178,6 +178,7 @@ export const fhirQuarantineEntry = z.object({
   reason: z.string(),
   at: z.string(),
 });
+export type FhirQuarantineEntry = z.infer<typeof fhirQuarantineEntry>;
 
 const sourceId = z.object({ sourceId: z.number().int().positive() }).strict();
 

@@ -6,3 +6,5 @@ export * from './errors';
 export * from './node';
 export * from './auth';
 export * from './audit';
+export * from './vitals';
+export * from './fhir';

@@ -145,10 +145,32 @@ export class FhirConnection {
     ) as Promise<Bundle>;
   }
 
-  /** The bundle's `next` page, or undefined at the end. */
+  /** One resource by id (a Patient or Device a page refers to but the node hasn't seen). */
+  read(resourceType: string, id: string): Promise<Json> {
+    return this.send(`read ${resourceType}/${id}`, (o) =>
+      this.client.read({ resourceType, id, options: o }),
+    ) as Promise<Json>;
+  }
+
+  /**
+   * The bundle's `next` page, or undefined at the end. A next link to another origin is refused:
+   * following it would hand our credentials to a server IT never configured.
+   */
   next(bundle: Bundle): Promise<Bundle> | undefined {
     const link = bundle.link?.find((l) => l.relation === 'next');
     if (!link) return undefined;
+    let origin: string | undefined;
+    try {
+      origin = new URL(link.url, this.options.baseUrl).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== new URL(this.options.baseUrl).origin)
+      return Promise.reject(
+        new FhirSyncError(
+          `the server's next link (${link.url.slice(0, 200)}) leaves ${new URL(this.options.baseUrl).origin}; not followed`,
+        ),
+      );
     return this.send(
       'fetch the next page',
       (o) => this.client.nextPage({ bundle: bundle as never, options: o }) as Promise<unknown>,
@@ -170,9 +192,9 @@ export class FhirConnection {
   ): Promise<unknown> {
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      if (this.tokens) this.client.bearerToken = await this.tokens.get();
-      this.requests++;
       try {
+        if (this.tokens) this.client.bearerToken = await this.tokens.get();
+        this.requests++;
         return await call(this.options.signal ? { signal: this.options.signal } : {});
       } catch (raw) {
         if (this.options.signal?.aborted) throw new FhirSyncError('the sync was cancelled (node closing)');
@@ -195,9 +217,13 @@ export class FhirConnection {
   }
 
   private classify(e: KitError, what: string): FhirSyncError {
+    // Ours already (the token endpoint's answer): it knows whether a retry may help.
+    if (e instanceof FhirSyncError) return e;
     const status = e.response?.status;
     if (status === undefined)
-      return new FhirSyncError(`could not ${what}: ${e.message}`, { retry: !(e instanceof FhirSyncError) });
+      return new FhirSyncError(`could not ${what}: ${(e as { cause?: Error }).cause?.message ?? e.message}`, {
+        retry: true,
+      });
     const issues = outcomeIssues(e.response?.data);
     const said = issues.length ? `: ${issues.map((i) => i.text || i.code).join('; ')}` : '';
     if (status === 401 || status === 403)

@@ -2,6 +2,7 @@ import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import type {
   FhirAuthInput,
   FhirIssue,
+  FhirQuarantineEntry,
   FhirResourceType,
   FhirSourceView,
   FhirSyncCounts,
@@ -294,6 +295,17 @@ export class SourceStore {
   views(): FhirSourceView[] {
     const rows = this.db.prepare('SELECT * FROM fhir_sources ORDER BY id').all() as SourceRow[];
     return rows.map((row) => toView(row, this.quarantined(row.id)));
+  }
+
+  /** Quarantined resources, newest first: what failed and why, never the resource itself (PHI). */
+  quarantine(id: number, limit: number): FhirQuarantineEntry[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, resource_type AS resourceType, resource_id AS resourceId, version_id AS versionId, reason, at
+         FROM fhir_quarantine WHERE source_id = ? ORDER BY id DESC LIMIT ?`,
+      )
+      .all(id, limit) as (Omit<FhirQuarantineEntry, 'at'> & { at: number })[];
+    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
   }
 
   private quarantined(id: number): number {
