@@ -2,7 +2,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeClient } from '../testing/fake-client';
-import { NODE_HEALTH, NODE_INFO } from '../testing/fixtures';
+import { COMPLIANCE_ME, NODE_HEALTH, NODE_INFO } from '../testing/fixtures';
 import { App } from './app';
 import { SCREENS } from './routes';
 import { createAppStore } from './store';
@@ -16,6 +16,8 @@ const nodeAnswers = () =>
   createFakeClient({
     'node.info': () => ({ ok: true, value: NODE_INFO }),
     'node.health': () => ({ ok: true, value: NODE_HEALTH }),
+    // Logged in already (a session cookie); the login gate has its own tests.
+    'auth.me': () => ({ ok: true, value: COMPLIANCE_ME }),
   });
 
 const mainNav = () => screen.getByRole('navigation', { name: 'Main' });
@@ -35,6 +37,7 @@ describe('shell', () => {
         ok: false,
         error: { code: 'unavailable', message: "the node can't be reached" },
       }),
+      'auth.me': () => ({ ok: true, value: COMPLIANCE_ME }),
     });
     render(<App client={fake.client} />);
     const alert = await screen.findByRole('alert');
@@ -45,7 +48,8 @@ describe('shell', () => {
   it("navigates to every screen by its link, each with an honest 'not built yet' panel", async () => {
     render(<App client={nodeAnswers().client} />);
     await screen.findByText(/St\. Example Regional Hospital/);
-    for (const target of SCREENS.filter((s) => s.id !== 'settings')) {
+    // Audit is built (renderer/features/audit has its own tests).
+    for (const target of SCREENS.filter((s) => s.id !== 'settings' && s.id !== 'audit')) {
       fireEvent.click(within(mainNav()).getByRole('link', { name: target.label }));
       await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(target.label));
       expect(window.location.hash).toBe(`#${target.path}`);
@@ -64,6 +68,7 @@ describe('shell', () => {
   it('opens Settings on its Node page, marked current in both navigations', async () => {
     const fake = nodeAnswers();
     render(<App client={fake.client} />);
+    await screen.findByRole('navigation', { name: 'Main' });
     fireEvent.click(within(mainNav()).getByRole('link', { name: 'Settings' }));
     await waitFor(() => expect(window.location.hash).toBe('#/settings/node'));
     expect(within(mainNav()).getByRole('link', { name: 'Settings' }).getAttribute('aria-current')).toBe(
@@ -87,17 +92,17 @@ describe('shell', () => {
   it('says so when there is no page at the address', async () => {
     goTo('#/no-such-page');
     render(<App client={nodeAnswers().client} />);
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Page not found');
+    expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Page not found');
     expect(screen.getByText('#/no-such-page')).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Go to Live vitals' }).getAttribute('href')).toBe('#/live');
     expect(within(mainNav()).queryAllByRole('link', { current: 'page' })).toEqual([]);
   });
 
-  it('opens on Live vitals when there is no hash', () => {
+  it('opens on Live vitals when there is no hash', async () => {
     goTo(window.location.pathname);
     render(<App client={nodeAnswers().client} />);
     expect(window.location.hash).toBe('#/live');
-    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Live vitals');
+    expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('Live vitals');
   });
 
   it('shows the logged-in user from the session slice', () => {

@@ -1,21 +1,34 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { VitalMeshClient } from '../../shared/api/client';
+import { LoginGate } from '../features/auth/login-gate';
 import { AppProviders, useAppStore, useClient } from './context';
 import { parseHash } from './routes';
+import { sessionEndedNotice, watchSession } from './session-client';
 import { Shell } from './shell';
 import { useHashRouting } from './use-hash-routing';
 import { createAppStore, type AppStore } from './store';
 
 /**
- * The renderer's root. A login gate (a later issue) goes between `AppRuntime` and `Shell`: it
- * reads `session` from the store and renders the login page or the shell.
+ * The renderer's root. The login gate sits between `AppRuntime` and `Shell`: it renders the login
+ * page or the shell from the store's `session`. Every call goes through `watchSession`, so a
+ * session that ends under the user (expiry, IT disabling them) brings the login page back.
  */
 export function App(props: { client: VitalMeshClient; store?: AppStore }) {
   const [store] = useState(() => props.store ?? createAppStore({ route: parseHash(window.location.hash) }));
+  const client = useMemo(
+    () =>
+      watchSession(props.client, (error) => {
+        const state = store.getState();
+        if (state.session.user) state.setSession({ notice: sessionEndedNotice(error) });
+      }),
+    [props.client, store],
+  );
   return (
-    <AppProviders client={props.client} store={store}>
+    <AppProviders client={client} store={store}>
       <AppRuntime>
-        <Shell />
+        <LoginGate client={client}>
+          <Shell />
+        </LoginGate>
       </AppRuntime>
     </AppProviders>
   );

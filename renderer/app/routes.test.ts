@@ -7,6 +7,7 @@ describe('hash routes', () => {
       expect(parseHash(`#${screen.path}`)).toEqual({ screen: screen.id });
     }
     expect(parseHash('#/settings/node')).toEqual({ screen: 'settings', page: 'node' });
+    expect(parseHash('#/settings/users')).toEqual({ screen: 'settings', page: 'users' });
   });
 
   it('maps other spellings to one canonical route', () => {
@@ -19,7 +20,7 @@ describe('hash routes', () => {
   it('says when there is no such page', () => {
     expect(parseHash('#/nope')).toEqual({ screen: 'not_found', path: '/nope' });
     expect(parseHash('#/live/3')).toEqual({ screen: 'not_found', path: '/live/3' });
-    expect(parseHash('#/settings/users')).toEqual({ screen: 'not_found', path: '/settings/users' });
+    expect(parseHash('#/settings/keys')).toEqual({ screen: 'not_found', path: '/settings/keys' });
     expect(parseHash('#/settings/node/x')).toEqual({ screen: 'not_found', path: '/settings/node/x' });
   });
 

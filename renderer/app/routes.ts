@@ -11,7 +11,10 @@ export const SCREENS = [
 
 export type ScreenId = (typeof SCREENS)[number]['id'];
 
-export const SETTINGS_PAGES = [{ id: 'node', label: 'Node', path: '/settings/node' }] as const;
+export const SETTINGS_PAGES = [
+  { id: 'node', label: 'Node', path: '/settings/node' },
+  { id: 'users', label: 'Users', path: '/settings/users' },
+] as const;
 export type SettingsPageId = (typeof SETTINGS_PAGES)[number]['id'];
 
 export type Route =

@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import type { NodeInfo } from '../../shared/api/node';
 import { ROLE_LABELS } from '../../shared/roles';
+import { UserMenu } from '../features/auth/user-menu';
 import { AuditScreen } from '../features/audit/audit-screen';
 import { ExportsScreen } from '../features/exports/exports-screen';
 import { LiveScreen } from '../features/live/live-screen';
@@ -10,6 +11,7 @@ import { SharingScreen } from '../features/sharing/sharing-screen';
 import { SourcesScreen } from '../features/sources/sources-screen';
 import { useAppState } from './context';
 import { hrefFor, SCREENS, titleFor, type Route } from './routes';
+import { mayOpenScreen } from './screen-access';
 import './base.css';
 import './shell.css';
 
@@ -23,8 +25,11 @@ const HOST_LABELS: Record<NodeInfo['host'], string> = {
 export function Shell() {
   const route = useAppState((state) => state.route);
   const nodeInfo = useAppState((state) => state.nodeInfo);
+  const role = useAppState((state) => state.session.user?.role);
   const mainRef = useRef<HTMLElement>(null);
   const demo = nodeInfo.state === 'ready' && nodeInfo.value.demo;
+  // The node refuses what a role may not call; the navigation doesn't offer it in the first place.
+  const screens = SCREENS.filter((screen) => mayOpenScreen(screen.id, role));
 
   return (
     <div className="shell">
@@ -36,7 +41,7 @@ export function Shell() {
         <NodeIdentity />
         <nav className="nav" aria-label="Main">
           <ul>
-            {SCREENS.map((screen) => (
+            {screens.map((screen) => (
               <li key={screen.id}>
                 <a
                   className="nav__link"
@@ -49,7 +54,7 @@ export function Shell() {
             ))}
           </ul>
         </nav>
-        <SessionNote />
+        <UserMenu />
       </aside>
       <main className="content" ref={mainRef} tabIndex={-1}>
         {demo ? (
@@ -66,6 +71,17 @@ export function Shell() {
 
 function ScreenFor(props: { route: Route }) {
   const { route } = props;
+  const role = useAppState((state) => state.session.user?.role);
+  if (route.screen !== 'not_found' && !mayOpenScreen(route.screen, role)) {
+    return (
+      <section className="panel">
+        <p className="panel__lead">
+          {role ? `The ${ROLE_LABELS[role]} role can't use this screen.` : "This screen isn't available."}
+        </p>
+        <a href={hrefFor({ screen: 'settings', page: 'node' })}>Go to Settings</a>
+      </section>
+    );
+  }
   switch (route.screen) {
     case 'live':
       return <LiveScreen />;
@@ -117,11 +133,4 @@ function NodeIdentity() {
       ) : null}
     </div>
   );
-}
-
-/** Who is logged in, once the login gate fills the session; until then it claims nothing. */
-function SessionNote() {
-  const user = useAppState((state) => state.session.user);
-  if (!user) return null;
-  return <p className="session-note">{`${user.displayName} · ${ROLE_LABELS[user.role]}`}</p>;
 }

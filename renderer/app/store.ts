@@ -14,9 +14,16 @@ export interface SessionUser {
   readonly role: Role;
 }
 
-/** Who is logged in. Filled in by the login gate (a later issue); unset until then. */
+/**
+ * Who is logged in, filled in by the login gate. Without a user the gate shows the login page;
+ * `notice` says why the last session ended (expired, logged out), so the page can say so.
+ */
 export interface Session {
   readonly user?: SessionUser;
+  readonly notice?: string;
+  /** From auth.login / auth.me, for the idle watch that notices an expiry while nobody clicks. */
+  readonly idleTimeoutSeconds?: number;
+  readonly expiresAt?: string;
 }
 
 export interface AppState {

@@ -18,3 +18,13 @@ export const NODE_HEALTH: NodeHealth = {
   walBytes: 4096,
   checkedAt: '2026-11-25T13:00:00.000Z',
 };
+
+/** `auth.me` for a logged-in compliance officer: the role that sees the most screens today. */
+export const COMPLIANCE_ME = {
+  id: 3,
+  username: 'demo.compliance',
+  displayName: 'Demo Compliance officer',
+  role: 'compliance_officer' as const,
+  units: [],
+  idleTimeoutSeconds: 1800,
+};

@@ -1,11 +1,135 @@
-import { NotBuiltPanel } from '../../components/not-built-panel';
+import { useRef, useState, type KeyboardEvent } from 'react';
+import type { AuditFilter } from '../../../shared/api/audit';
+import { ApiErrorAlert } from '../../components/api-error-alert';
+import { AuditExport } from './audit-export';
+import { AuditFilters } from './audit-filters';
+import { describeFilter, formatCount } from './audit-format';
+import { AuditTable } from './audit-table';
+import { PatientReport } from './patient-report';
+import { PAGE_SIZE, useAuditSearch } from './use-audit-search';
+import { VerifyChain } from './verify-chain';
+import '../../components/dense-table.css';
+import '../../components/form.css';
+import './audit.css';
 
-/** Audit: search, verify and export the audit chain. */
+const TABS = [
+  { id: 'entries', label: 'Entries' },
+  { id: 'patient', label: 'Patient access report' },
+] as const;
+type TabId = (typeof TABS)[number]['id'];
+
+/** Audit: search and page the chain, verify it, report on one patient, export what was found. */
 export function AuditScreen() {
+  const [tab, setTab] = useState<TabId>('entries');
+  const [filter, setFilter] = useState<AuditFilter>({});
+  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+
+  // WAI-ARIA tabs: arrow keys move between tabs, Home and End jump to the ends.
+  const onTabKey = (event: KeyboardEvent, index: number) => {
+    const last = TABS.length - 1;
+    const next =
+      event.key === 'ArrowRight'
+        ? (index + 1) % TABS.length
+        : event.key === 'ArrowLeft'
+          ? (index + last) % TABS.length
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? last
+              : undefined;
+    if (next === undefined) return;
+    event.preventDefault();
+    setTab(TABS[next]!.id);
+    tabRefs.current[next]?.focus();
+  };
+
   return (
-    <NotBuiltPanel
-      purpose="Search and filter the hash-chained audit log of every read of patient data, share, export, login and configuration change; verify that no entry was edited or removed; export reports as CSV or FHIR AuditEvent."
-      forWhom="compliance officers"
-    />
+    <div className="audit">
+      <div className="audit__tools">
+        <VerifyChain />
+        <AuditExport filter={filter} />
+      </div>
+      <div className="audit__tabs" role="tablist" aria-label="Audit views">
+        {TABS.map((t, index) => (
+          <button
+            key={t.id}
+            ref={(el) => {
+              tabRefs.current[index] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`audit-tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`audit-panel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            className="audit__tab"
+            onClick={() => setTab(t.id)}
+            onKeyDown={(event) => onTabKey(event, index)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div
+        role="tabpanel"
+        id={`audit-panel-${tab}`}
+        aria-labelledby={`audit-tab-${tab}`}
+        className="audit__panel"
+      >
+        {tab === 'entries' ? (
+          <>
+            <AuditFilters onApply={setFilter} />
+            <EntriesView filter={filter} />
+          </>
+        ) : (
+          <PatientReport />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function EntriesView(props: { filter: AuditFilter }) {
+  const search = useAuditSearch(props.filter);
+  const { entries, error, loading, page } = search;
+  const first = page * PAGE_SIZE + 1;
+  const caption = `Audit entries, ${describeFilter(props.filter)}`;
+  return (
+    <section className="audit-entries" aria-label="Audit entries" aria-busy={loading}>
+      <div className="audit-pager">
+        <p className="audit-pager__text" role="status">
+          {entries === undefined
+            ? loading
+              ? 'Searching…'
+              : ''
+            : entries.length === 0
+              ? `No entries match (${describeFilter(props.filter)}).`
+              : `Entries ${formatCount(first)}–${formatCount(first + entries.length - 1)}, newest first · ${describeFilter(props.filter)}`}
+        </p>
+        <div className="audit-pager__buttons">
+          <button
+            type="button"
+            className="button button--small"
+            disabled={page === 0 || loading}
+            onClick={search.newer}
+          >
+            ← Newer
+          </button>
+          <button
+            type="button"
+            className="button button--small"
+            disabled={!search.hasOlder || loading}
+            onClick={search.older}
+          >
+            Older →
+          </button>
+          <button type="button" className="button button--small" disabled={loading} onClick={search.reload}>
+            Refresh
+          </button>
+        </div>
+      </div>
+      {error ? <ApiErrorAlert error={error} what="the audit entries" /> : null}
+      {entries && entries.length > 0 ? <AuditTable entries={entries} caption={caption} /> : null}
+    </section>
   );
 }

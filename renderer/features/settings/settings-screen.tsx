@@ -1,14 +1,19 @@
+import { useAppState } from '../../app/context';
 import { hrefFor, SETTINGS_PAGES, type SettingsPageId } from '../../app/routes';
+import { mayOpenSettingsPage } from '../../app/screen-access';
 import { NodeHealthPanel } from './node-health-panel';
+import { UsersPanel } from './users-panel';
 import './settings.css';
 
 /** Settings: a section with its own pages; each page is a plain link like the main navigation. */
 export function SettingsScreen(props: { page: SettingsPageId }) {
+  const role = useAppState((state) => state.session.user?.role);
+  const pages = SETTINGS_PAGES.filter((page) => mayOpenSettingsPage(page.id, role));
   return (
     <div className="settings">
       <nav className="subnav" aria-label="Settings">
         <ul>
-          {SETTINGS_PAGES.map((page) => (
+          {pages.map((page) => (
             <li key={page.id}>
               <a
                 className="subnav__link"
@@ -22,7 +27,11 @@ export function SettingsScreen(props: { page: SettingsPageId }) {
         </ul>
       </nav>
       <div className="settings__page">
-        <SettingsPage page={props.page} />
+        {mayOpenSettingsPage(props.page, role) ? (
+          <SettingsPage page={props.page} />
+        ) : (
+          <p className="panel">Only facility IT manages user accounts.</p>
+        )}
       </div>
     </div>
   );
@@ -32,5 +41,7 @@ function SettingsPage(props: { page: SettingsPageId }) {
   switch (props.page) {
     case 'node':
       return <NodeHealthPanel />;
+    case 'users':
+      return <UsersPanel />;
   }
 }
