@@ -35,6 +35,18 @@ describe('permission matrix', () => {
 
   for (const role of ROLES) {
     it(`as ${role}: every method is allowed or forbidden exactly as the matrix says, and audited`, async () => {
+      // Streams first: auth.logout, at the end of the methods, ends the session.
+      for (const stream of streamNames) {
+        const result = await node.api.subscribe(
+          { host: 'console', token: tokens[role] },
+          stream,
+          {},
+          () => {},
+        );
+        if (result.ok) result.value.close();
+        const forbidden = !result.ok && result.error.code === 'forbidden';
+        expect(forbidden, `${role} → ${stream}`).toBe(!mayCall(STREAM_ACCESS[stream], role));
+      }
       // auth.logout would end the session the rest of the loop uses; it runs last.
       const names = [...methodNames.filter((m) => m !== 'auth.logout'), 'auth.logout' as const];
       for (const method of names) {
@@ -50,17 +62,6 @@ describe('permission matrix', () => {
           .get() as { actor: string; role: string; action: string; outcome: string };
         expect(entry).toMatchObject({ action: method, outcome: result.ok ? 'ok' : result.error.code });
         if (method !== 'auth.login') expect(entry).toMatchObject({ actor: `matrix-${role}`, role });
-      }
-      for (const stream of streamNames) {
-        const result = await node.api.subscribe(
-          { host: 'console', token: tokens[role] },
-          stream,
-          {},
-          () => {},
-        );
-        if (result.ok) result.value.close();
-        const forbidden = !result.ok && result.error.code === 'forbidden';
-        expect(forbidden, `${role} → ${stream}`).toBe(!mayCall(STREAM_ACCESS[stream], role));
       }
     });
   }

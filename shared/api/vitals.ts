@@ -117,6 +117,37 @@ export const vitalsStreams = {
   ),
 } as const;
 
+/** One code's trend: columns (uPlot's shape), one entry per time bucket; min/max span the bucket. */
+export const trendSeries = z.object({
+  code: z.string(),
+  unit: z.string().nullable(),
+  t: z.array(z.number()),
+  mean: z.array(z.number()),
+  min: z.array(z.number()),
+  max: z.array(z.number()),
+});
+export type TrendSeries = z.infer<typeof trendSeries>;
+
+export const trendMethods = {
+  'vitals.trend': method(
+    "A patient's stored values per code over a time range, in at most `buckets` time buckets (min, mean, max).",
+    z
+      .object({
+        patientId,
+        from: z.number().int().nonnegative(),
+        to: z.number().int().nonnegative(),
+        buckets: z.number().int().min(10).max(2000).default(600),
+        breakGlassReason,
+      })
+      .strict()
+      .refine((v) => v.from < v.to && v.to - v.from <= 7 * 86_400_000, {
+        message: 'from must be before to, at most 7 days apart',
+        path: ['from'],
+      }),
+    z.object({ series: z.array(trendSeries), bucketMs: z.number() }),
+  ),
+} as const;
+
 export const unitMethods = {
   'units.list': method(
     'The units with patients, with bed and active alarm counts; your assigned units first.',
