@@ -136,7 +136,8 @@ export function mapOru(msg: Hl7Message, catalog: VitalCatalog, receivedAt: numbe
           break;
         }
         observedAt ??= obrTime ?? mshTime ?? receivedAt;
-        for (const value of mapped) current.observations.push({ ...value, observedAt });
+        // The mapped values are fresh objects: set the time on them rather than copy each.
+        for (const value of mapped) current.observations.push(Object.assign(value, { observedAt }));
         break;
       }
       default:
