@@ -15,6 +15,8 @@ import { vitalsHandlers, vitalsStreamHandlers } from './api/vitals-handlers';
 import { createVitalCatalog } from '../shared/catalog/vital-signs';
 import { FhirService } from './ingest/fhir/service';
 import { fhirHandlers, fhirStreamHandlers } from './api/fhir-handlers';
+import { ingestHandlers } from './api/ingest-handlers';
+import { patientHandlers } from './api/patient-handlers';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -107,11 +109,24 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     startedAt,
   };
   const liveDeps = { live, users: access.users };
+  const catalog = hl7?.catalog ?? createVitalCatalog(config.localCodes ?? []);
+  const recordsDeps = { db: store.db, users: access.users, catalog };
 
   const api = createDispatcher({
     logger: logger.child({ module: 'api' }),
-    handlers: { ...nodeHandlers(nodeDeps), ...vitalsHandlers(liveDeps), ...access.handlers, ...fhirHandlers(fhir) },
-    streamHandlers: { ...nodeStreamHandlers(nodeDeps), ...vitalsStreamHandlers(liveDeps), ...fhirStreamHandlers(fhir) },
+    handlers: {
+      ...nodeHandlers(nodeDeps),
+      ...vitalsHandlers(liveDeps),
+      ...access.handlers,
+      ...fhirHandlers(fhir),
+      ...ingestHandlers({ db: store.db, hl7 }),
+      ...patientHandlers(recordsDeps),
+    },
+    streamHandlers: {
+      ...nodeStreamHandlers(nodeDeps),
+      ...vitalsStreamHandlers(liveDeps),
+      ...fhirStreamHandlers(fhir),
+    },
     authenticate: (token) => access.sessions.authenticate(token),
     record: (entry: CallRecord) => access.audit.recordCall(entry),
   });

@@ -49,6 +49,15 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'fhir.sources.remove': ['it_admin'],
   'fhir.sync': ['it_admin'],
   'fhir.quarantine': ['it_admin'],
+  // Bedside devices (issue 4): IT runs the HL7 interface; raw messages reach roles that may not
+  // read PHI with the patient masked (see mayReadPhi).
+  'ingest.status': ['it_admin'],
+  'ingest.messages': ['it_admin'],
+  // Identified patient records: clinicians only, in their units or by break-glass (checked per
+  // patient by the handlers). Compliance audits who looked; it does not read vitals itself.
+  'patients.search': ['clinician'],
+  'patients.get': ['clinician'],
+  'observations.history': ['clinician'],
 };
 
 export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {
@@ -57,6 +66,10 @@ export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {
   'vitals.patient': ['clinician'],
   'fhir.syncProgress': ['it_admin'],
 };
+
+/** Roles that may read identified patient data (names, identifiers, dates) in the clear. */
+export const PHI_ROLES: readonly Role[] = ['clinician'];
+export const mayReadPhi = (role: Role | undefined): boolean => role !== undefined && PHI_ROLES.includes(role);
 
 export const mayCall = (access: Access, role: Role | undefined): boolean =>
   access === 'public' || (role !== undefined && access.includes(role));

@@ -5,6 +5,8 @@ import { authMethods, userMethods } from './auth';
 import { auditMethods } from './audit';
 import { alarmMethods, trendMethods, unitMethods, vitalsStreams } from './vitals';
 import { fhirMethods, fhirStreams } from './fhir';
+import { ingestMethods } from './ingest';
+import { observationMethods, patientMethods } from './patients';
 
 /**
  * The whole renderer ↔ node API, written once. Each domain adds its methods in its own file and
@@ -19,6 +21,9 @@ export const methods = {
   ...unitMethods,
   ...alarmMethods,
   ...fhirMethods,
+  ...ingestMethods,
+  ...patientMethods,
+  ...observationMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const streams = {

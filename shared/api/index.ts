@@ -8,3 +8,5 @@ export * from './auth';
 export * from './audit';
 export * from './vitals';
 export * from './fhir';
+export * from './ingest';
+export * from './patients';
