@@ -51,6 +51,7 @@ export class FhirRepository {
     | 'getLocation'
     | 'getCursor'
     | 'setCursor'
+    | 'quarantined'
     | 'quarantine',
     Statement
   >;
@@ -109,6 +110,10 @@ export class FhirRepository {
       getCursor: db.prepare('SELECT last_updated AS at FROM fhir_cursors WHERE source_id = ? AND stream = ?'),
       setCursor: db.prepare(`INSERT INTO fhir_cursors (source_id, stream, last_updated) VALUES (?, ?, ?)
         ON CONFLICT (source_id, stream) DO UPDATE SET last_updated = excluded.last_updated`),
+      quarantined: db.prepare(
+        `SELECT 1 FROM fhir_quarantine WHERE source_id = ? AND resource_type = ? AND resource_id = ?
+         AND version_id IS ?`,
+      ),
       quarantine:
         db.prepare(`INSERT INTO fhir_quarantine (source_id, resource_type, resource_id, version_id, reason, raw, at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -275,7 +280,10 @@ export class FhirRepository {
     sourceId: number,
     entry: { type: string; id: string | null; versionId: string | null; reason: string; raw: unknown },
     now: number,
-  ): void {
+  ): boolean {
+    // The same version seen again (by the second Observation search, or a re-run) is there already.
+    if (entry.id !== null && this.s.quarantined.get(sourceId, entry.type, entry.id, entry.versionId))
+      return false;
     this.s.quarantine.run(
       sourceId,
       entry.type,
@@ -285,5 +293,6 @@ export class FhirRepository {
       JSON.stringify(entry.raw),
       now,
     );
+    return true;
   }
 }

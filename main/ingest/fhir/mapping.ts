@@ -134,7 +134,15 @@ export const encounterSchema = z
     meta,
     status: z.string(),
     subject: reference.optional(),
-    location: z.array(z.object({ location: reference, status: z.string().optional() })).optional(),
+    location: z
+      .array(
+        z.object({
+          location: reference,
+          status: z.string().optional(),
+          period: z.object({ end: z.string().optional() }).optional(),
+        }),
+      )
+      .optional(),
   })
   .loose();
 

@@ -50,8 +50,10 @@ export function storeResource(ctx: PageContext, raw: Json): void {
   const rawId = typeof raw.id === 'string' ? raw.id : null;
   const rawMeta = raw.meta as { versionId?: string; lastUpdated?: string } | undefined;
   const quarantine = (reason: string) => {
-    repo.quarantine(source.id, { type, id: rawId, versionId: rawMeta?.versionId ?? null, reason, raw }, now);
-    counts.quarantined++;
+    if (
+      repo.quarantine(source.id, { type, id: rawId, versionId: rawMeta?.versionId ?? null, reason, raw }, now)
+    )
+      counts.quarantined++;
   };
   if (!schema) return quarantine(`${type} is not a resource type this sync imports`);
   const parsed = schema.safeParse(raw);
@@ -106,7 +108,9 @@ export function storeResource(ctx: PageContext, raw: Json): void {
       if (typeof patient === 'string') return quarantine(patient);
       // Bed context: where an encounter in progress says the patient is now.
       if (e.status === 'in-progress' || e.status === 'arrived') {
-        const current = e.location?.find((l) => !l.status || l.status === 'active') ?? e.location?.[0];
+        // The active location whose period is still open, else the last active one listed.
+        const active = (e.location ?? []).filter((l) => !l.status || l.status === 'active');
+        const current = active.find((l) => !l.period?.end) ?? active.at(-1);
         const where = current
           ? placeOf(ctx, referenceId(current.location, 'Location'), current.location.display)
           : undefined;

