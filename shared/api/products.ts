@@ -78,7 +78,18 @@ export const productDefinition = z
       .strict()
       .default({ researchers: 'all', profiles: ['safe-harbor'] }),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    // An aggregate row summarises a minute or more of one patient's series, which may span
+    // monitors; naming one device type for it would be made up.
+    if (p.grain !== 'raw' && p.fields.includes('device_type')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fields'],
+        message: `device_type is only available at the raw grain, not ${p.grain}`,
+      });
+    }
+  });
 export type ProductDefinition = z.infer<typeof productDefinition>;
 
 // --- De-identification profiles -----------------------------------------------------------------
@@ -133,7 +144,14 @@ export const ALLOWED_METHODS: Record<ProductField, readonly FieldMethodName[]> =
   device_type: ['keep', 'redact', 'suppress'],
 };
 
-export const QUASI_IDENTIFIERS = ['age_band', 'sex', 'zip3', 'unit_type', 'device_type'] as const;
+/**
+ * The patient attributes the k-anonymity gate counts: what a recipient could match against other
+ * data about a person (Sweeney's "quasi-identifiers"). They are per patient, so an equivalence
+ * class is a set of patients. Device type is a property of the monitor, varies row by row and
+ * is not about the person; device identifiers (Safe Harbor (M)) are never a product field at all.
+ */
+export const QUASI_IDENTIFIERS = ['age_band', 'sex', 'zip3', 'unit_type'] as const;
+export type QuasiIdentifier = (typeof QUASI_IDENTIFIERS)[number];
 
 export const deidProfile = z
   .object({
@@ -163,6 +181,23 @@ export const deidProfile = z
       if (m.method === 'generalize' && field === 'time' && !m.grain) {
         ctx.addIssue({ code: 'custom', path: ['fields', field, 'grain'], message: 'time needs a grain' });
       }
+    }
+    // A quasi-identifier that is released but not counted would let the gate pass a class that
+    // the released columns split further: every released one must be declared.
+    for (const qi of QUASI_IDENTIFIERS) {
+      const m = profile.fields[qi];
+      const released = m !== undefined && m.method !== 'suppress' && m.method !== 'redact';
+      if (released && !profile.kAnonymity.quasiIdentifiers.includes(qi)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['kAnonymity', 'quasiIdentifiers'],
+          message: `${qi} is released (${m.method}) but not declared a quasi-identifier, so the k gate would not count it`,
+        });
+      }
+    }
+    const qis = profile.kAnonymity.quasiIdentifiers;
+    if (new Set(qis).size !== qis.length) {
+      ctx.addIssue({ code: 'custom', path: ['kAnonymity', 'quasiIdentifiers'], message: 'listed twice' });
     }
   });
 export type DeidProfile = z.infer<typeof deidProfile>;
