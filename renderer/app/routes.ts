@@ -18,7 +18,9 @@ export const SETTINGS_PAGES = [
 export type SettingsPageId = (typeof SETTINGS_PAGES)[number]['id'];
 
 export type Route =
-  | { screen: Exclude<ScreenId, 'settings'> }
+  | { screen: Exclude<ScreenId, 'settings' | 'patients'> }
+  /** `#/patients/12`: one patient's view (trends, alarms), opened from a bed tile. */
+  | { screen: 'patients'; patientId?: number }
   | { screen: 'settings'; page: SettingsPageId }
   | { screen: 'not_found'; path: string };
 
@@ -37,6 +39,11 @@ export function parseHash(hash: string): Route {
     const page = SETTINGS_PAGES.find((candidate) => candidate.id === second);
     return page ? { screen: 'settings', page: page.id } : { screen: 'not_found', path };
   }
+  if (first === 'patients' && second !== undefined) {
+    return /^[1-9]\d{0,15}$/.test(second)
+      ? { screen: 'patients', patientId: Number(second) }
+      : { screen: 'not_found', path };
+  }
   const screen = SCREENS.find((candidate) => candidate.id === first && candidate.id !== 'settings');
   if (!screen || second !== undefined || screen.id === 'settings') return { screen: 'not_found', path };
   return { screen: screen.id };
@@ -46,6 +53,7 @@ export function parseHash(hash: string): Route {
 export function hrefFor(route: Route): string {
   if (route.screen === 'settings') return `#/settings/${route.page}`;
   if (route.screen === 'not_found') return `#${route.path}`;
+  if (route.screen === 'patients' && route.patientId !== undefined) return `#/patients/${route.patientId}`;
   return `#/${route.screen}`;
 }
 

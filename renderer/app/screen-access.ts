@@ -14,6 +14,8 @@ export type Need = { method: MethodName } | { stream: StreamName };
  */
 export const SCREEN_NEEDS: Partial<Record<ScreenId, readonly Need[]>> = {
   audit: [{ method: 'audit.search' }],
+  live: [{ stream: 'vitals.unit' }],
+  patients: [{ stream: 'vitals.patient' }],
 };
 
 export const SETTINGS_PAGE_NEEDS: Partial<Record<SettingsPageId, readonly Need[]>> = {

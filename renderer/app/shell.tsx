@@ -86,7 +86,7 @@ function ScreenFor(props: { route: Route }) {
     case 'live':
       return <LiveScreen />;
     case 'patients':
-      return <PatientsScreen />;
+      return <PatientsScreen patientId={route.patientId} />;
     case 'sources':
       return <SourcesScreen />;
     case 'sharing':

@@ -1,11 +1,14 @@
-import { NotBuiltPanel } from '../../components/not-built-panel';
+import { PatientView } from './patient-view';
 
-/** Patients: finding a patient and their recent history. */
-export function PatientsScreen() {
+/** Patients: one patient's trends and alarms, opened from a bed on the unit view. */
+export function PatientsScreen(props: { patientId?: number | undefined }) {
+  if (props.patientId !== undefined) return <PatientView key={props.patientId} patientId={props.patientId} />;
   return (
-    <NotBuiltPanel
-      purpose="Find a patient and open their recent vital-sign history by code and time range. Every look at a patient's data will be recorded in the audit log."
-      forWhom="clinicians"
-    />
+    <section className="panel">
+      <p className="panel__lead">
+        Open a patient from <a href="#/live">Live vitals</a>: each bed tile leads to that patient&apos;s
+        trends, alarm limits and alarm history. Every opening is recorded in the audit log.
+      </p>
+    </section>
   );
 }
