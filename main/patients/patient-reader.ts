@@ -18,21 +18,27 @@ export const OBSERVATIONS_RANGE_SQL = `SELECT o.code, o.code_system, o.value_num
  * every observation of the patient, which at one message a second is ~900k rows a day.
  */
 export const PATIENT_CODES_SQL = `WITH RECURSIVE c(code) AS (
-    SELECT (SELECT min(code) FROM observations WHERE patient_id = ?1)
+    SELECT (SELECT min(code) FROM observations WHERE patient_id = @patientId)
     UNION ALL
-    SELECT (SELECT min(code) FROM observations WHERE patient_id = ?1 AND code > c.code) FROM c WHERE c.code IS NOT NULL
+    SELECT (SELECT min(code) FROM observations WHERE patient_id = @patientId AND code > c.code) FROM c WHERE c.code IS NOT NULL
   ) SELECT code FROM c WHERE code IS NOT NULL`;
 export const LATEST_OF_CODE_SQL = `SELECT o.code, o.code_system, o.value_num, o.value_text, o.unit, o.observed_at,
   d.identifier AS device, o.status, o.abnormal_flags, o.bp_group
   FROM observations o LEFT JOIN devices d ON d.id = o.device_id
   WHERE o.patient_id = ? AND o.code = ? ORDER BY o.observed_at DESC LIMIT 1`;
-/** ?3: a JSON array of units to stay within, or NULL for every unit (break-glass). */
-const IN_UNITS = '(?3 IS NULL OR p.unit IN (SELECT value FROM json_each(?3)))';
+/** @units: a JSON array of units to stay within, or NULL for every unit (break-glass). */
+const IN_UNITS = '(@units IS NULL OR p.unit IN (SELECT value FROM json_each(@units)))';
 export const PATIENT_BY_IDENTIFIER_VALUE_SQL = `SELECT DISTINCT p.id FROM patient_identifiers i
-  JOIN patients p ON p.id = i.patient_id WHERE i.value = ?1 AND ${IN_UNITS} LIMIT ?2`;
+  JOIN patients p ON p.id = i.patient_id WHERE i.value = @query AND ${IN_UNITS} LIMIT @limit`;
 export const PATIENTS_BY_NAME_SQL = `SELECT p.id FROM patients p
-  WHERE (p.family_name LIKE ?1 ESCAPE '\\' OR p.given_name LIKE ?1 ESCAPE '\\') AND ${IN_UNITS}
-  ORDER BY p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE, p.id LIMIT ?2`;
+  WHERE (p.family_name LIKE @query ESCAPE '\\' OR p.given_name LIKE @query ESCAPE '\\') AND ${IN_UNITS}
+  ORDER BY p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE, p.id LIMIT @limit`;
+
+interface SearchParams {
+  query: string;
+  limit: number;
+  units: string | null;
+}
 
 interface PatientRow {
   id: number;
@@ -79,11 +85,9 @@ export class PatientReader {
       >(
         'SELECT field, stored, received, at FROM patient_conflicts WHERE patient_id = ? ORDER BY id DESC LIMIT 50',
       ),
-      byIdentifier: db.prepare<[string, number, string | null], { id: number }>(
-        PATIENT_BY_IDENTIFIER_VALUE_SQL,
-      ),
-      byName: db.prepare<[string, number, string | null], { id: number }>(PATIENTS_BY_NAME_SQL),
-      codes: db.prepare<[number], { code: string }>(PATIENT_CODES_SQL),
+      byIdentifier: db.prepare<[SearchParams], { id: number }>(PATIENT_BY_IDENTIFIER_VALUE_SQL),
+      byName: db.prepare<[SearchParams], { id: number }>(PATIENTS_BY_NAME_SQL),
+      codes: db.prepare<[{ patientId: number }], { code: string }>(PATIENT_CODES_SQL),
       latest: db.prepare<[number, string], ObservationRow>(LATEST_OF_CODE_SQL),
       range: db.prepare<[number, string, number, number, number], ObservationRow>(OBSERVATIONS_RANGE_SQL),
     };
@@ -102,9 +106,10 @@ export class PatientReader {
   search(query: string, limit: number, units: readonly string[] | undefined): PatientSummary[] {
     const ids = new Set<number>();
     const within = units === undefined ? null : JSON.stringify(units);
-    for (const r of this.s.byIdentifier.all(query, limit, within)) ids.add(r.id);
+    for (const r of this.s.byIdentifier.all({ query, limit, units: within })) ids.add(r.id);
     const prefix = `${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    for (const r of this.s.byName.all(prefix, limit, within)) if (ids.size < limit) ids.add(r.id);
+    for (const r of this.s.byName.all({ query: prefix, limit, units: within }))
+      if (ids.size < limit) ids.add(r.id);
     return [...ids].flatMap((id) => {
       const summary = this.summary(id);
       return summary ? [summary] : [];
@@ -161,7 +166,7 @@ export class PatientReader {
   }
 
   private codes(patientId: number): string[] {
-    return this.s.codes.all(patientId).map((r) => r.code);
+    return this.s.codes.all({ patientId }).map((r) => r.code);
   }
 
   /** What `code` is stored as: the catalog id when the catalog knows it, else also as given. */

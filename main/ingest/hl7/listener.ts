@@ -175,11 +175,17 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       // Pending ACKs go out first: flush commits what is queued, then the sockets end.
       ingest.flush();
       await new Promise((r) => setImmediate(r));
+      // Each socket's own 'close' (which writes its disconnect audit entry) can come after the
+      // server's: wait for both, so nothing is written after the store behind us is closed.
+      const sockets = [...live.values()].map(
+        ({ socket }) =>
+          new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once('close', () => resolve()))),
+      );
       for (const { socket } of live.values()) socket.end();
       const timer = setTimeout(() => {
         for (const { socket } of live.values()) socket.destroy();
       }, 2000);
-      await closed;
+      await Promise.all([closed, ...sockets]);
       clearTimeout(timer);
       // 'close' fires before libuv has released the handle; one turn later it is gone, so a
       // closed node leaves nothing behind (main/node.test.ts checks active handles).
