@@ -87,11 +87,22 @@ export async function screenshot(
   await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
 }
 
-export const test = base.extend<{ vmNode: RunningNode }>({
-  // Playwright reads a fixture's dependencies from its first parameter's pattern; this one has none.
-  // eslint-disable-next-line no-empty-pattern
-  vmNode: async ({}, use) => {
-    const { node, stop } = await startNode();
+/** Logs in through the console's login page, as a person does, and waits for the shell. */
+export async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/**
+ * `vmNode` is a node started for the test; `nodeArgs` are extra `vitalmesh start` flags, e.g.
+ * `test.use({ nodeArgs: ['--demo'] })` for the demo users and simulated beds.
+ */
+export const test = base.extend<{ vmNode: RunningNode; nodeArgs: string[] }>({
+  nodeArgs: [[], { option: true }],
+  vmNode: async ({ nodeArgs }, use) => {
+    const { node, stop } = await startNode(nodeArgs);
     await use(node);
     await stop();
   },

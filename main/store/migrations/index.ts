@@ -7,6 +7,17 @@ import { m0110 } from './0110-audit';
 import { m0200 } from './0200-fhir-sources';
 import { m0300 } from './0300-products';
 import { m0500 } from './0500-alarms';
+import { m0510 } from './0510-observations-covering-index';
 
 /** Every migration, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0100, m0110, m0200, m0300, m0500];
+export const MIGRATIONS: readonly Migration[] = [
+  m0010,
+  m0020,
+  m0030,
+  m0100,
+  m0110,
+  m0200,
+  m0300,
+  m0500,
+  m0510,
+];
