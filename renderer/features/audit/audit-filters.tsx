@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { AuditFilter } from '../../../shared/api/audit';
+import { Field } from '../../components/field';
 import { ACTIONS, localInputToIso, OUTCOMES } from './audit-format';
 
 interface Draft {
@@ -66,93 +67,94 @@ export function AuditFilters(props: { onApply: (filter: AuditFilter) => void }) 
     setInvalid(undefined);
     props.onApply({});
   };
-  const errorFor = (field: keyof Draft) =>
-    invalid?.field === field ? (
-      <span id={`audit-${field}-error`} className="field__error">
-        {invalid.message}
-      </span>
-    ) : null;
-  const aria = (field: keyof Draft) =>
-    invalid?.field === field ? { 'aria-invalid': true, 'aria-describedby': `audit-${field}-error` } : {};
+  const errorOf = (field: keyof Draft) => (invalid?.field === field ? invalid.message : undefined);
 
   return (
     <form className="audit-filters" aria-label="Audit filters" onSubmit={submit} noValidate>
-      <label className="field">
-        <span className="field__label">From</span>
-        <input
-          className="field__input"
-          type="datetime-local"
-          step={1}
-          value={draft.from}
-          onChange={(e) => set('from', e.target.value)}
-          {...aria('from')}
-        />
-        {errorFor('from')}
-      </label>
-      <label className="field">
-        <span className="field__label">To</span>
-        <input
-          className="field__input"
-          type="datetime-local"
-          step={1}
-          value={draft.to}
-          onChange={(e) => set('to', e.target.value)}
-          {...aria('to')}
-        />
-        {errorFor('to')}
-      </label>
-      <label className="field">
-        <span className="field__label">Actor</span>
-        <input
-          className="field__input"
-          spellCheck={false}
-          placeholder="username"
-          value={draft.actor}
-          onChange={(e) => set('actor', e.target.value)}
-        />
-      </label>
-      <label className="field">
-        <span className="field__label">Action</span>
-        <input
-          className="field__input"
-          list="audit-actions"
-          spellCheck={false}
-          placeholder="e.g. auth.login"
-          value={draft.action}
-          onChange={(e) => set('action', e.target.value)}
-        />
-        <datalist id="audit-actions">
-          {ACTIONS.map((a) => (
-            <option key={a} value={a} />
-          ))}
-        </datalist>
-      </label>
-      <label className="field">
-        <span className="field__label">Patient id</span>
-        <input
-          className="field__input"
-          inputMode="numeric"
-          value={draft.patientId}
-          onChange={(e) => set('patientId', e.target.value)}
-          {...aria('patientId')}
-        />
-        {errorFor('patientId')}
-      </label>
-      <label className="field">
-        <span className="field__label">Outcome</span>
-        <select
-          className="field__input"
-          value={draft.outcome}
-          onChange={(e) => set('outcome', e.target.value)}
-        >
-          <option value="">Any</option>
-          {OUTCOMES.map((o) => (
-            <option key={o} value={o}>
-              {o}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Field label="From" error={errorOf('from')}>
+        {(control) => (
+          <input
+            className="field__input"
+            type="datetime-local"
+            step={1}
+            value={draft.from}
+            onChange={(e) => set('from', e.target.value)}
+            {...control}
+          />
+        )}
+      </Field>
+      <Field label="To" error={errorOf('to')}>
+        {(control) => (
+          <input
+            className="field__input"
+            type="datetime-local"
+            step={1}
+            value={draft.to}
+            onChange={(e) => set('to', e.target.value)}
+            {...control}
+          />
+        )}
+      </Field>
+      <Field label="Actor">
+        {(control) => (
+          <input
+            className="field__input"
+            spellCheck={false}
+            placeholder="username"
+            value={draft.actor}
+            onChange={(e) => set('actor', e.target.value)}
+            {...control}
+          />
+        )}
+      </Field>
+      <Field label="Action">
+        {(control) => (
+          <>
+            <input
+              className="field__input"
+              list="audit-actions"
+              spellCheck={false}
+              placeholder="e.g. auth.login"
+              value={draft.action}
+              onChange={(e) => set('action', e.target.value)}
+              {...control}
+            />
+            <datalist id="audit-actions">
+              {ACTIONS.map((a) => (
+                <option key={a} value={a} />
+              ))}
+            </datalist>
+          </>
+        )}
+      </Field>
+      <Field label="Patient id" error={errorOf('patientId')}>
+        {(control) => (
+          <input
+            className="field__input"
+            inputMode="numeric"
+            value={draft.patientId}
+            onChange={(e) => set('patientId', e.target.value)}
+            {...control}
+          />
+        )}
+      </Field>
+      <Field label="Outcome">
+        {(control) => (
+          <select
+            className="field__input"
+            value={draft.outcome}
+            onChange={(e) => set('outcome', e.target.value)}
+            {...control}
+          >
+            <option value="">Any</option>
+            {OUTCOMES.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
       <label className="field--check audit-filters__check">
         <input
           type="checkbox"

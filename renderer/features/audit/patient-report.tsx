@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { MethodOutput } from '../../../shared/api/contract';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { Field } from '../../components/field';
 import { useClient } from '../../app/context';
 import { formatAuditTime, formatCount } from './audit-format';
 import { AuditTable } from './audit-table';
@@ -35,22 +36,17 @@ export function PatientReport() {
   return (
     <div className="patient-report">
       <form className="patient-report__form" onSubmit={(event) => void submit(event)} noValidate>
-        <label className="field">
-          <span className="field__label">Patient id</span>
-          <input
-            className="field__input"
-            inputMode="numeric"
-            value={patient}
-            onChange={(e) => setPatient(e.target.value)}
-            aria-invalid={invalid ? true : undefined}
-            aria-describedby={invalid ? 'report-patient-error' : undefined}
-          />
-          {invalid ? (
-            <span id="report-patient-error" className="field__error">
-              a patient id is a whole number
-            </span>
-          ) : null}
-        </label>
+        <Field label="Patient id" error={invalid ? 'a patient id is a whole number' : undefined}>
+          {(control) => (
+            <input
+              className="field__input"
+              inputMode="numeric"
+              value={patient}
+              onChange={(e) => setPatient(e.target.value)}
+              {...control}
+            />
+          )}
+        </Field>
         <button type="submit" className="button button--primary" disabled={busy}>
           {busy ? 'Loading…' : 'Show access report'}
         </button>

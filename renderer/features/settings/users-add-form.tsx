@@ -3,6 +3,7 @@ import type { UserRecord } from '../../../shared/api/auth';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ROLES, ROLE_LABELS, type Role } from '../../../shared/roles';
 import { ActionError } from '../../components/action-error';
+import { Field } from '../../components/field';
 import { fieldErrors, parseList } from '../../components/field-errors';
 import { useClient } from '../../app/context';
 
@@ -40,15 +41,6 @@ export function UsersAddForm(props: { onAdded: (user: UserRecord) => void; onCan
     }
   };
 
-  const invalid = (field: (typeof FIELDS)[number]) =>
-    byField[field] ? { 'aria-invalid': true, 'aria-describedby': `add-${field}-error` } : {};
-  const fieldError = (field: (typeof FIELDS)[number]) =>
-    byField[field] ? (
-      <span id={`add-${field}-error`} className="field__error">
-        {byField[field]}
-      </span>
-    ) : null;
-
   return (
     <form
       className="users-form"
@@ -60,65 +52,72 @@ export function UsersAddForm(props: { onAdded: (user: UserRecord) => void; onCan
         Add a user
       </h3>
       <div className="users-form__grid">
-        <label className="field">
-          <span className="field__label">Username</span>
-          <input
-            className="field__input"
-            autoComplete="off"
-            spellCheck={false}
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            {...invalid('username')}
-          />
-          {fieldError('username')}
-        </label>
-        <label className="field">
-          <span className="field__label">Display name</span>
-          <input
-            className="field__input"
-            autoComplete="off"
-            value={displayName}
-            onChange={(e) => setDisplayName(e.target.value)}
-            {...invalid('displayName')}
-          />
-          {fieldError('displayName')}
-        </label>
-        <label className="field">
-          <span className="field__label">Role</span>
-          <select className="field__input" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABELS[r]}
-              </option>
-            ))}
-          </select>
-          {fieldError('role')}
-        </label>
-        <label className="field">
-          <span className="field__label">Units</span>
-          <input
-            className="field__input"
-            placeholder="ICU, Ward 3"
-            value={units}
-            onChange={(e) => setUnits(e.target.value)}
-            {...invalid('units')}
-          />
-          <span className="field__hint">Comma-separated; clinicians see these units&apos; patients.</span>
-          {fieldError('units')}
-        </label>
-        <label className="field">
-          <span className="field__label">Password</span>
-          <input
-            className="field__input"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            {...invalid('password')}
-          />
-          <span className="field__hint">{PASSWORD_RULE}</span>
-          {fieldError('password')}
-        </label>
+        <Field label="Username" error={byField.username}>
+          {(control) => (
+            <input
+              className="field__input"
+              autoComplete="off"
+              spellCheck={false}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              {...control}
+            />
+          )}
+        </Field>
+        <Field label="Display name" error={byField.displayName}>
+          {(control) => (
+            <input
+              className="field__input"
+              autoComplete="off"
+              value={displayName}
+              onChange={(e) => setDisplayName(e.target.value)}
+              {...control}
+            />
+          )}
+        </Field>
+        <Field label="Role" error={byField.role}>
+          {(control) => (
+            <select
+              className="field__input"
+              value={role}
+              onChange={(e) => setRole(e.target.value as Role)}
+              {...control}
+            >
+              {ROLES.map((r) => (
+                <option key={r} value={r}>
+                  {ROLE_LABELS[r]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field
+          label="Units"
+          hint="Comma-separated; clinicians see these units' patients."
+          error={byField.units}
+        >
+          {(control) => (
+            <input
+              className="field__input"
+              placeholder="ICU, Ward 3"
+              value={units}
+              onChange={(e) => setUnits(e.target.value)}
+              {...control}
+            />
+          )}
+        </Field>
+        <Field label="Password" hint={PASSWORD_RULE} error={byField.password}>
+          {(control) => (
+            <input
+              className="field__input"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              {...control}
+            />
+          )}
+        </Field>
       </div>
       {general ? <ActionError error={general} title="The user was not added." /> : null}
       <div className="users-form__actions">

@@ -4,6 +4,7 @@ import type { Result } from '../../../shared/api/envelope';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ROLES, ROLE_LABELS, type Role } from '../../../shared/roles';
 import { ActionError } from '../../components/action-error';
+import { Field } from '../../components/field';
 import { fieldErrors, parseList } from '../../components/field-errors';
 import { useClient } from '../../app/context';
 import { PASSWORD_RULE } from './users-add-form';
@@ -84,16 +85,22 @@ export function UsersEditor(props: {
       </h3>
       <div className="users-editor__grid">
         <form className="users-editor__part" onSubmit={changeRole}>
-          <label className="field">
-            <span className="field__label">Role</span>
-            <select className="field__input" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r} value={r}>
-                  {ROLE_LABELS[r]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Field label="Role">
+            {(control) => (
+              <select
+                className="field__input"
+                value={role}
+                onChange={(e) => setRole(e.target.value as Role)}
+                {...control}
+              >
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {ROLE_LABELS[r]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           <button type="submit" className="button" disabled={busy !== undefined || role === user.role}>
             Change role
           </button>
@@ -101,11 +108,16 @@ export function UsersEditor(props: {
         </form>
 
         <form className="users-editor__part" onSubmit={saveUnits}>
-          <label className="field">
-            <span className="field__label">Units</span>
-            <input className="field__input" value={units} onChange={(e) => setUnits(e.target.value)} />
-            <span className="field__hint">Patients elsewhere need a break-glass reason.</span>
-          </label>
+          <Field label="Units" hint="Patients elsewhere need a break-glass reason.">
+            {(control) => (
+              <input
+                className="field__input"
+                value={units}
+                onChange={(e) => setUnits(e.target.value)}
+                {...control}
+              />
+            )}
+          </Field>
           <button type="submit" className="button" disabled={busy !== undefined}>
             Save units
           </button>
@@ -113,24 +125,22 @@ export function UsersEditor(props: {
         </form>
 
         <form className="users-editor__part" onSubmit={(event) => void resetPassword(event)} noValidate>
-          <label className="field">
-            <span className="field__label">New password</span>
-            <input
-              className="field__input"
-              type="password"
-              autoComplete="new-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              aria-invalid={passwordErrors.byField.password ? true : undefined}
-              aria-describedby={passwordErrors.byField.password ? 'reset-password-error' : undefined}
-            />
-            <span className="field__hint">{PASSWORD_RULE} Ends their sessions, lifts a lockout.</span>
-            {passwordErrors.byField.password ? (
-              <span id="reset-password-error" className="field__error">
-                {passwordErrors.byField.password}
-              </span>
-            ) : null}
-          </label>
+          <Field
+            label="New password"
+            hint={`${PASSWORD_RULE} Ends their sessions, lifts a lockout.`}
+            error={passwordErrors.byField.password}
+          >
+            {(control) => (
+              <input
+                className="field__input"
+                type="password"
+                autoComplete="new-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                {...control}
+              />
+            )}
+          </Field>
           <button type="submit" className="button" disabled={busy !== undefined || password === ''}>
             Reset password
           </button>
