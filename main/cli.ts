@@ -8,6 +8,7 @@ import { runSimulator, type SimulateOptions } from './cli/simulate';
 import { verifyAudit } from './cli/audit';
 import { readPassword } from './cli/password-input';
 import { addUser } from './cli/users';
+import { addFhirCommands } from './cli/fhir';
 import { VERSION } from './version';
 
 /**
@@ -150,6 +151,8 @@ export function buildCli(): Command {
         console.log(await addUser(overrides(rest), { username, role, displayName }, password));
       },
     );
+
+  addFhirCommands(program, withNodeOptions, overrides);
 
   const audit = program.command('audit').description('the audit chain');
   withNodeOptions(

@@ -72,6 +72,7 @@ export class FhirService {
       }
     };
     this.sources.markRunning(sourceId);
+    let streams = 0;
     const run = runSync(source, {
       db: this.deps.db,
       catalog: this.deps.catalog,
@@ -79,7 +80,10 @@ export class FhirService {
       now: this.now,
       signal: this.abort.signal,
       ...(this.deps.retry ? { retry: this.deps.retry } : {}),
-      onProgress: (p) => emit({ ...p, outcome: null }),
+      onProgress: (p) => {
+        streams = p.streamsTotal;
+        emit({ ...p, outcome: null });
+      },
     })
       .then((result) => {
         // The source may have been removed while it ran; then there is nothing to update.
@@ -89,8 +93,8 @@ export class FhirService {
           phase: 'finished',
           resourceType: null,
           counts: result.counts,
-          streamsDone: 0,
-          streamsTotal: 0,
+          streamsDone: streams,
+          streamsTotal: streams,
           total: null,
           outcome: result.outcome,
           message: result.message,
