@@ -16,6 +16,7 @@ export const SCREEN_NEEDS: Partial<Record<ScreenId, readonly Need[]>> = {
   audit: [{ method: 'audit.search' }],
   live: [{ stream: 'vitals.unit' }],
   patients: [{ stream: 'vitals.patient' }],
+  sources: [{ method: 'ingest.status' }, { method: 'fhir.sources.list' }],
 };
 
 export const SETTINGS_PAGE_NEEDS: Partial<Record<SettingsPageId, readonly Need[]>> = {
