@@ -17,6 +17,11 @@ import { FhirService } from './ingest/fhir/service';
 import { fhirHandlers, fhirStreamHandlers } from './api/fhir-handlers';
 import { ingestHandlers } from './api/ingest-handlers';
 import { patientHandlers } from './api/patient-handlers';
+import { ProductCatalog } from './products/catalog';
+import { ProfileStore } from './deid/profile-store';
+import { DatasetExporter } from './export/exporter';
+import { productHandlers } from './api/product-handlers';
+import { exportHandlers, exportStreamHandlers } from './api/export-handlers';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -40,6 +45,8 @@ export interface VitalMeshNode {
   readonly live: LiveService;
   /** FHIR R4 sources: configuration, schedule and sync runs (issue 6). */
   readonly fhir: FhirService;
+  /** Data product catalog, profiles and dataset exports (issue 7). */
+  readonly exporter: DatasetExporter;
   close(): Promise<void>;
 }
 
@@ -111,6 +118,15 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
   const liveDeps = { live, users: access.users };
   const catalog = hl7?.catalog ?? createVitalCatalog(config.localCodes ?? []);
   const recordsDeps = { db: store.db, users: access.users, catalog };
+  const products = { catalog: new ProductCatalog(store.db), profiles: new ProfileStore(store.db) };
+  const exporter = new DatasetExporter({
+    db: store.db,
+    dataDir: config.dataDir,
+    ...products,
+    audit: (entry) => access.audit.append(entry),
+    logger: logger.child({ module: 'export' }),
+  });
+  const exportDeps = { exporter, catalog: products.catalog };
 
   const api = createDispatcher({
     logger: logger.child({ module: 'api' }),
@@ -121,11 +137,14 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       ...fhirHandlers(fhir),
       ...ingestHandlers({ db: store.db, hl7 }),
       ...patientHandlers(recordsDeps),
+      ...productHandlers(products),
+      ...exportHandlers(exportDeps),
     },
     streamHandlers: {
       ...nodeStreamHandlers(nodeDeps),
       ...vitalsStreamHandlers(liveDeps),
       ...fhirStreamHandlers(fhir),
+      ...exportStreamHandlers(exportDeps),
     },
     authenticate: (token) => access.sessions.authenticate(token),
     record: (entry: CallRecord) => access.audit.recordCall(entry),
@@ -146,6 +165,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     demoBeds,
     live,
     fhir,
+    exporter,
     async close() {
       if (closed) return;
       closed = true;
@@ -155,6 +175,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       live.close();
       // Running syncs are cancelled; each keeps the pages it committed.
       await fhir.close();
+      // Running exports are cancelled and their partial files removed before the store closes.
+      await exporter.close();
       await access.close();
       store.close();
       releaseLock();

@@ -58,6 +58,18 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'patients.search': ['clinician'],
   'patients.get': ['clinician'],
   'observations.history': ['clinician'],
+  // Data products and de-identification (issue 7): IT writes definitions and profiles; the
+  // catalog (no patient data: counts, coverage, quality) is for whoever decides on sharing.
+  // Researchers export; each product's own access list is checked by the handler.
+  'products.list': ['it_admin', 'compliance_officer', 'researcher'],
+  'products.describe': ['it_admin', 'compliance_officer', 'researcher'],
+  'products.save': ['it_admin'],
+  'profiles.list': ['it_admin', 'compliance_officer', 'researcher'],
+  'profiles.save': ['it_admin'],
+  'exports.create': ['researcher'],
+  'exports.get': ['researcher'],
+  'exports.list': ['researcher'],
+  'exports.cancel': ['researcher'],
 };
 
 export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {
@@ -65,6 +77,7 @@ export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {
   'vitals.unit': ['clinician'],
   'vitals.patient': ['clinician'],
   'fhir.syncProgress': ['it_admin'],
+  'exports.progress': ['researcher'],
 };
 
 /** Roles that may read identified patient data (names, identifiers, dates) in the clear. */

@@ -187,7 +187,7 @@ describe('release pipeline (product → de-identify → k gate)', () => {
     const { rows } = run(plan);
     const [ti, mean, mn, mx, count] = ['time', 'value_mean', 'value_min', 'value_max', 'value_count'].map(
       (n) => col(plan, n),
-    );
+    ) as [number, number, number, number, number];
     for (const r of rows) {
       expect(r[mn]! <= r[mean]! && r[mean]! <= r[mx]!).toBe(true);
       expect(r[count]).toBeGreaterThan(0);

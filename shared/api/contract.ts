@@ -7,6 +7,8 @@ import { alarmMethods, trendMethods, unitMethods, vitalsStreams } from './vitals
 import { fhirMethods, fhirStreams } from './fhir';
 import { ingestMethods } from './ingest';
 import { observationMethods, patientMethods } from './patients';
+import { productMethods } from './products';
+import { exportMethods, exportStreams } from './exports';
 
 /**
  * The whole renderer ↔ node API, written once. Each domain adds its methods in its own file and
@@ -24,12 +26,15 @@ export const methods = {
   ...ingestMethods,
   ...patientMethods,
   ...observationMethods,
+  ...productMethods,
+  ...exportMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const streams = {
   ...nodeStreams,
   ...vitalsStreams,
   ...fhirStreams,
+  ...exportStreams,
 } as const satisfies Record<string, StreamSpec>;
 
 export type Methods = typeof methods;

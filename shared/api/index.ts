@@ -10,3 +10,5 @@ export * from './vitals';
 export * from './fhir';
 export * from './ingest';
 export * from './patients';
+export * from './products';
+export * from './exports';
