@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { BedsideDevicesPanel } from './bedside-devices-panel';
+import { FhirSourcesPanel } from './fhir-sources-panel';
 
 /** One kind of source on the Sources screen: a tab, and the panel (its own file) it shows. */
 export interface SourceSection {
@@ -14,4 +15,5 @@ export interface SourceSection {
  */
 export const SOURCE_SECTIONS: readonly SourceSection[] = [
   { id: 'bedside', label: 'Bedside devices', Panel: BedsideDevicesPanel },
+  { id: 'fhir', label: 'FHIR servers', Panel: FhirSourcesPanel },
 ];
