@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { APIRequestContext } from '@playwright/test';
+import { DEMO_PASSWORD, DEMO_USERNAMES } from '../main/auth/demo-users';
+import { expect, logIn, screenshot, test } from './fixtures';
+
+test.use({ nodeArgs: ['--demo'] });
+
+/** One API call the way a script makes it (bearer token), outside the browser's cookie jar. */
+async function call(request: APIRequestContext, url: string, method: string, input: unknown, token?: string) {
+  const response = await request.post(`${url}/api/${method}`, {
+    data: input,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return (await response.json()) as { ok: boolean; value?: { token?: string }; error?: { code: string } };
+}
+
+/**
+ * Issue 3's journey: a compliance officer logs in, filters the audit for failed logins, verifies
+ * the chain, and exports the filtered entries as CSV; the file on the node is what the page says
+ * (its content and its SHA-256).
+ */
+test('compliance officer filters the audit, verifies the chain and exports CSV', async ({
+  page,
+  request,
+  vmNode,
+}, testInfo) => {
+  // Something to review, made through the real API: a failed login and a refused call.
+  const wrong = await call(request, vmNode.url, 'auth.login', {
+    username: DEMO_USERNAMES.clinician,
+    password: 'not the demo password',
+  });
+  expect(wrong.error?.code).toBe('unauthenticated');
+  const clinician = await call(request, vmNode.url, 'auth.login', {
+    username: DEMO_USERNAMES.clinician,
+    password: DEMO_PASSWORD,
+  });
+  const refused = await call(request, vmNode.url, 'audit.search', {}, clinician.value!.token);
+  expect(refused.error?.code).toBe('forbidden');
+
+  await page.goto(vmNode.url);
+  await logIn(page, DEMO_USERNAMES.compliance_officer, DEMO_PASSWORD);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(page.getByText('Demo Compliance officer · Compliance officer')).toBeVisible();
+  // Compliance reads the audit, not vitals.
+  await expect(nav.getByRole('link', { name: 'Live vitals' })).toHaveCount(0);
+  await nav.getByRole('link', { name: 'Audit' }).click();
+  await expect(page).toHaveURL(/#\/audit$/);
+  const table = page.locator('table.audit-table');
+  await expect(table.getByRole('cell', { name: 'audit.search' }).first()).toBeVisible();
+
+  // Filter: failed logins only.
+  const filters = page.getByRole('form', { name: 'Audit filters' });
+  await filters.getByLabel('Action').fill('auth.login');
+  await filters.getByLabel('Outcome').selectOption('unauthenticated');
+  await filters.getByRole('button', { name: 'Search' }).click();
+  await expect(
+    page.getByText(/Entries 1–1, newest first · action auth\.login, outcome unauthenticated/),
+  ).toBeVisible();
+  const row = table.locator('tbody tr').first();
+  await expect(row).toContainText('user:demo.clinician');
+  await expect(row).toContainText('unauthenticated');
+  await expect(row).toContainText('anonymous');
+
+  // The refused call is there too, under the clinician's name.
+  await filters.getByLabel('Outcome').selectOption('forbidden');
+  await filters.getByLabel('Action').fill('');
+  await filters.getByLabel('Actor').fill(DEMO_USERNAMES.clinician);
+  await filters.getByRole('button', { name: 'Search' }).click();
+  await expect(table.locator('tbody tr').first()).toContainText('audit.search');
+  await expect(table.locator('tbody tr').first()).toContainText('forbidden');
+
+  // Back to the failed logins for the export.
+  await filters.getByLabel('Actor').fill('');
+  await filters.getByLabel('Action').fill('auth.login');
+  await filters.getByLabel('Outcome').selectOption('unauthenticated');
+  await filters.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByText(/Entries 1–1, newest first/)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Verify chain' }).click();
+  const verified = page.locator('.verify--ok');
+  await expect(verified).toContainText('Chain intact');
+  await expect(verified).toContainText(/\d+ entries checked, #1 to #\d+/);
+  await screenshot(page, 'audit-filtered-verified', testInfo);
+
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const done = page.locator('.export-done');
+  await expect(done).toContainText('Done');
+  await expect(done).toContainText('CSV: 1 entries');
+  const file = (await done.locator('.export-done__path').textContent())!;
+  const sha256 = (await done.locator('.export-done__hash').textContent())!;
+  expect(file.startsWith(vmNode.dataDir)).toBe(true);
+  const csv = readFileSync(file, 'utf8');
+  expect(createHash('sha256').update(csv).digest('hex')).toBe(sha256);
+  const lines = csv.trimEnd().split('\r\n');
+  expect(lines[0]).toBe(
+    'seq,time,actor,role,host,remote_address,action,target,patient_id,outcome,break_glass_reason,details,mac',
+  );
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toMatch(/,anonymous,,console,.*,auth\.login,user:demo\.clinician,,unauthenticated,/);
+  await screenshot(page, 'audit-exported', testInfo);
+
+  // The export is itself on the record, with the file's SHA-256.
+  await filters.getByLabel('Outcome').selectOption('');
+  await filters.getByLabel('Action').fill('audit.export.completed');
+  await filters.getByRole('button', { name: 'Search' }).click();
+  await expect(table.locator('tbody tr').first()).toContainText(sha256);
+});
