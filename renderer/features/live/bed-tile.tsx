@@ -27,7 +27,7 @@ export const BedTile = memo(function BedTile(props: { bed: BedView; store: LiveM
   const silenced = top?.silencedUntil !== null && top?.silencedUntil !== undefined && top.silencedUntil > now;
   const alarmCodes = new Set(alarms.map((a) => a.code));
   const state = top ? `tile--${top.priority}${silenced ? ' tile--silenced' : ''}` : '';
-  const label = bed.bed ?? `Patient ${bed.patientId}`;
+  const label = [bed.room, bed.bed].filter(Boolean).join(' · ') || `Patient ${bed.patientId}`;
 
   return (
     <li className="tile-cell">
@@ -87,11 +87,12 @@ function Numeric(props: {
   stale: boolean;
   alarming: boolean;
   big?: boolean;
+  wide?: boolean;
 }) {
   const age = props.value ? formatAge(props.now - props.value.receivedAt) : 'no data';
   return (
     <div
-      className={`num${props.big ? ' num--big' : ''}${props.stale ? ' num--stale' : ''}${props.alarming ? ' num--alarm' : ''}`}
+      className={`num${props.big ? ' num--big' : ''}${props.wide ? ' num--wide' : ''}${props.stale ? ' num--stale' : ''}${props.alarming ? ' num--alarm' : ''}`}
       style={{ color: props.stale ? undefined : props.colour }}
       data-code={props.label}
     >
@@ -126,6 +127,7 @@ function NibpNumeric(props: {
       now={props.now}
       stale={sys ? isStale(sys, props.now, props.staleAfterMs) : true}
       alarming={[NIBP.sys, NIBP.dia, NIBP.mean].some((c) => props.alarmCodes.has(c))}
+      wide
     />
   );
 }

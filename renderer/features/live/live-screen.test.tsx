@@ -102,13 +102,13 @@ describe('Live vitals: unit view', () => {
         }),
       ),
     );
-    const tile = screen.getByRole('link', { name: /^Bed 1, DOE, Jane$/ });
+    const tile = screen.getByRole('link', { name: /^R1 · Bed 1, DOE, Jane$/ });
     expect(within(tile).getByText('72')).toBeTruthy();
     expect(within(tile).getByText('120/80 (93)')).toBeTruthy();
     expect(within(tile).getByText('bpm')).toBeTruthy();
     expect(tile.getAttribute('href')).toBe('#/patients/1');
     // Bed 2's HR is a minute old: greyed, with its age.
-    const stale = within(screen.getByRole('link', { name: /^Bed 2/ }))
+    const stale = within(screen.getByRole('link', { name: /^R1 · Bed 2/ }))
       .getByText('64')
       .closest('.num');
     expect(stale?.className).toContain('num--stale');
@@ -126,12 +126,14 @@ describe('Live vitals: unit view', () => {
       ),
     );
     act(() => fake.emit('vitals.unit', event({ values: [value(1, 'spo2', 86, 0)], alarms: [alarm()] })));
-    const tile = screen.getByRole('link', { name: /Bed 1, DOE, Jane, Medium priority alarm: SpO₂ 86 < 90/ });
+    const tile = screen.getByRole('link', {
+      name: /R1 · Bed 1, DOE, Jane, Medium priority alarm: SpO₂ 86 < 90/,
+    });
     expect(tile.className).toContain('tile--medium');
     expect(within(tile).getByText('86')).toBeTruthy();
     expect(screen.getByText(/1 bed alarming/)).toBeTruthy();
     act(() => fake.emit('vitals.unit', event({ alarms: [alarm({ endedAt: Date.now() })] })));
-    expect(screen.getByRole('link', { name: /^Bed 1, DOE, Jane$/ }).className).not.toContain('tile--');
+    expect(screen.getByRole('link', { name: /^R1 · Bed 1, DOE, Jane$/ }).className).not.toContain('tile--');
   });
 
   it('asks for a reason before watching a unit that is not assigned (break-glass)', async () => {
@@ -156,10 +158,10 @@ describe('Live vitals: unit view', () => {
     act(() =>
       fake.emit('vitals.unit', event({ snapshot: true, beds: [bed(1, 'Bed 1', 'A'), bed(2, 'Bed 2', 'B')] })),
     );
-    const first = screen.getByRole('link', { name: /^Bed 1/ });
+    const first = screen.getByRole('link', { name: /^R1 · Bed 1/ });
     first.focus();
     fireEvent.keyDown(first, { key: 'ArrowRight' });
-    expect(document.activeElement).toBe(screen.getByRole('link', { name: /^Bed 2/ }));
+    expect(document.activeElement).toBe(screen.getByRole('link', { name: /^R1 · Bed 2/ }));
   });
 });
 
