@@ -86,7 +86,7 @@ test('compliance officer filters the audit, verifies the chain and exports CSV',
   await page.getByRole('button', { name: 'Export CSV' }).click();
   const done = page.locator('.export-done');
   await expect(done).toContainText('Done');
-  await expect(done).toContainText('CSV: 1 entries');
+  await expect(done).toContainText('CSV: 1 entry,');
   const file = (await done.locator('.export-done__path').textContent())!;
   const sha256 = (await done.locator('.export-done__hash').textContent())!;
   expect(file.startsWith(vmNode.dataDir)).toBe(true);

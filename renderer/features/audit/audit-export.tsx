@@ -95,8 +95,8 @@ function ExportProgress(props: { status: AuditExportStatus }) {
   return (
     <div className="export-done" role="status">
       <p className="export-done__title">
-        <span className="badge badge--ok">Done</span> {label}: {formatCount(s.written)} entries,{' '}
-        {formatBytes(s.bytes ?? 0)}
+        <span className="badge badge--ok">Done</span> {label}: {formatCount(s.written)}{' '}
+        {s.written === 1 ? 'entry' : 'entries'}, {formatBytes(s.bytes ?? 0)}
       </p>
       <dl className="export-done__facts">
         <dt>File on the node</dt>

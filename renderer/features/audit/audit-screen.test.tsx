@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, configure, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntryView, AuditExportStatus } from '../../../shared/api/audit';
 import { createFakeClient } from '../../testing/fake-client';
@@ -6,6 +6,8 @@ import { renderAs } from '../../testing/render';
 import { AuditScreen } from './audit-screen';
 
 afterEach(cleanup);
+// Rendering a page of 50 dense rows can take over a second on a loaded machine.
+configure({ asyncUtilTimeout: 5000 });
 
 const entry = (seq: number, over: Partial<AuditEntryView> = {}): AuditEntryView => ({
   seq,

@@ -9,7 +9,7 @@ export function AuditTable(props: { entries: readonly AuditEntryView[]; caption:
         <caption className="visually-hidden">{props.caption}</caption>
         <thead>
           <tr>
-            <th scope="col" className="num">
+            <th scope="col" className="cell-num">
               Seq
             </th>
             <th scope="col">Time ({localOffset()})</th>
@@ -18,7 +18,7 @@ export function AuditTable(props: { entries: readonly AuditEntryView[]; caption:
             <th scope="col">Host</th>
             <th scope="col">Action</th>
             <th scope="col">Target</th>
-            <th scope="col" className="num">
+            <th scope="col" className="cell-num">
               Patient
             </th>
             <th scope="col">Outcome</th>
@@ -41,22 +41,22 @@ function AuditRow(props: { entry: AuditEntryView }) {
   return (
     <>
       <tr className={e.breakGlassReason ? 'audit-row--break-glass' : undefined}>
-        <td className="num mono">{e.seq}</td>
-        <td className="nowrap mono" title={e.at}>
+        <td className="cell-num cell-mono">{e.seq}</td>
+        <td className="cell-nowrap cell-mono" title={e.at}>
           {formatAuditTime(e.at)}
         </td>
-        <td className="mono">{e.actor}</td>
+        <td className="cell-mono">{e.actor}</td>
         <td>{e.role ?? <span className="muted">—</span>}</td>
         <td title={e.remoteAddress ?? undefined}>{e.host}</td>
-        <td className="mono">{e.action}</td>
-        <td className="mono audit-table__target">{e.target ?? ''}</td>
-        <td className="num mono">{e.patientId ?? ''}</td>
+        <td className="cell-mono">{e.action}</td>
+        <td className="cell-mono audit-table__target">{e.target ?? ''}</td>
+        <td className="cell-num cell-mono">{e.patientId ?? ''}</td>
         <td>
           <span className={e.outcome === 'ok' ? 'outcome outcome--ok' : 'outcome outcome--refused'}>
             {e.outcome}
           </span>
         </td>
-        <td className="mono audit-table__details" title={details}>
+        <td className="cell-mono audit-table__details" title={details}>
           {details}
         </td>
       </tr>

@@ -81,10 +81,10 @@ function ReportView(props: { report: Report }) {
           <tr>
             <th scope="col">Actor</th>
             <th scope="col">Role</th>
-            <th scope="col" className="num">
+            <th scope="col" className="cell-num">
               Accesses
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="cell-num">
               Break-glass
             </th>
             <th scope="col">First</th>
@@ -97,12 +97,14 @@ function ReportView(props: { report: Report }) {
               key={`${g.actor}:${g.role ?? ''}`}
               className={g.breakGlass > 0 ? 'audit-row--break-glass' : undefined}
             >
-              <td className="mono">{g.actor}</td>
+              <td className="cell-mono">{g.actor}</td>
               <td>{g.role ?? '—'}</td>
-              <td className="num">{formatCount(g.count)}</td>
-              <td className="num">{g.breakGlass > 0 ? <strong>{formatCount(g.breakGlass)}</strong> : 0}</td>
-              <td className="mono nowrap">{formatAuditTime(g.firstAt)}</td>
-              <td className="mono nowrap">{formatAuditTime(g.lastAt)}</td>
+              <td className="cell-num">{formatCount(g.count)}</td>
+              <td className="cell-num">
+                {g.breakGlass > 0 ? <strong>{formatCount(g.breakGlass)}</strong> : 0}
+              </td>
+              <td className="cell-mono cell-nowrap">{formatAuditTime(g.firstAt)}</td>
+              <td className="cell-mono cell-nowrap">{formatAuditTime(g.lastAt)}</td>
             </tr>
           ))}
         </tbody>

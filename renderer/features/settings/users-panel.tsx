@@ -88,7 +88,7 @@ export function UsersPanel() {
             <th scope="col">Role</th>
             <th scope="col">Units</th>
             <th scope="col">Status</th>
-            <th scope="col" className="num">
+            <th scope="col" className="cell-num">
               Sessions
             </th>
             <th scope="col">Created</th>
@@ -104,15 +104,17 @@ export function UsersPanel() {
               aria-selected={user.id === selected}
               className={user.disabledAt ? 'is-muted' : undefined}
             >
-              <td className="mono">{user.username}</td>
+              <td className="cell-mono">{user.username}</td>
               <td>{user.displayName}</td>
               <td>{ROLE_LABELS[user.role]}</td>
               <td>{user.units.length > 0 ? user.units.join(', ') : <span className="muted">—</span>}</td>
               <td>
                 <UserStatus user={user} />
               </td>
-              <td className="num">{user.activeSessions}</td>
-              <td>{formatDateTime(user.createdAt)}</td>
+              <td className="cell-num">{user.activeSessions}</td>
+              <td className="cell-nowrap" title={formatDateTime(user.createdAt)}>
+                {formatDate(user.createdAt)}
+              </td>
               <td>
                 <button
                   type="button"
@@ -134,6 +136,9 @@ export function UsersPanel() {
     </section>
   );
 }
+
+const formatDate = (iso: string) =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(iso));
 
 function UserStatus(props: { user: UserRecord }) {
   const { user } = props;
