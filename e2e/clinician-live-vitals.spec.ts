@@ -36,11 +36,12 @@ test('a clinician watches the unit live, sees an alarm, opens the patient and ac
   await expect(page.getByRole('heading', { level: 1, name: 'Live vitals' })).toBeVisible();
   const grid = page.getByRole('list', { name: /^Beds on / });
   const tile = grid.locator('a.tile').first();
-  await expect(tile).toBeVisible();
+  // Generous waits: the demo beds connect and send within seconds, but these machines are shared.
+  await expect(tile).toBeVisible({ timeout: 30_000 });
 
   // Live: the first bed's HR changes without a reload.
   const hr = tile.locator('.num--big').first().locator('.num__value');
-  await expect(hr).not.toHaveText('--');
+  await expect(hr).not.toHaveText('--', { timeout: 30_000 });
   const firstHr = await hr.textContent();
   const firstAge = await tile.locator('.num__age').first().textContent();
   await expect
@@ -56,7 +57,7 @@ test('a clinician watches the unit live, sees an alarm, opens the patient and ac
   });
   expect(((await set.json()) as { ok: boolean }).ok).toBe(true);
   const alarmed = grid.locator(`a.tile[data-patient-id="${patientId}"]`);
-  await expect(alarmed).toHaveClass(/tile--medium/);
+  await expect(alarmed).toHaveClass(/tile--medium/, { timeout: 20_000 });
   await expect(alarmed.locator('.tile__alarm-text')).toHaveText(/^HR \d+ < 180$/);
   await screenshot(page, 'unit-view-1280x720', testInfo);
   await page.setViewportSize({ width: 1920, height: 1080 });
