@@ -93,14 +93,16 @@ function SourceCard(props: {
         >
           {running ? 'Syncing…' : 'Sync now'}
         </button>
-        <button
-          type="button"
-          className="button button--small"
-          onClick={() => props.onEnable(!source.enabled)}
-          disabled={running}
-        >
-          {source.enabled ? 'Pause schedule' : 'Resume schedule'}
-        </button>
+        {source.intervalSeconds !== null ? (
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => props.onEnable(!source.enabled)}
+            disabled={running}
+          >
+            {source.enabled ? 'Pause schedule' : 'Resume schedule'}
+          </button>
+        ) : null}
         {confirming ? (
           <>
             <button type="button" className="button button--danger button--small" onClick={props.onRemove}>
