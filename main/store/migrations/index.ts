@@ -8,6 +8,7 @@ import { m0200 } from './0200-fhir-sources';
 import { m0300 } from './0300-products';
 import { m0500 } from './0500-alarms';
 import { m0510 } from './0510-observations-covering-index';
+import { m0520 } from './0520-mesh';
 
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0300,
   m0500,
   m0510,
+  m0520,
 ];

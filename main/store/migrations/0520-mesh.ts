@@ -1,13 +1,13 @@
 import type { Migration } from '../migrate';
 
 /**
- * The mesh (issue 8): this facility's PKI, enrolled peers, sharing agreements (sender side) and
+ * The mesh (issue 8; numbered after the migrations that landed before it was wired): this facility's PKI, enrolled peers, sharing agreements (sender side) and
  * subscriptions with received batches (receiver side). Private keys live here, inside the
  * encrypted store, never in a file of their own.
  */
-export const m0400: Migration = {
-  version: 400,
-  name: '0400-mesh',
+export const m0520: Migration = {
+  version: 520,
+  name: '0520-mesh',
   up(db) {
     db.exec(`
       -- kind 'ca' or 'node'; the newest row of a kind is the one in use, older rows are history.
@@ -91,6 +91,8 @@ export const m0400: Migration = {
         last_batch_at     INTEGER,
         last_error        TEXT,
         failures          INTEGER NOT NULL DEFAULT 0,
+        -- The columns the peer's catalog announced (JSON), so received rows can be read back.
+        columns           TEXT NOT NULL DEFAULT '[]',
         PRIMARY KEY (peer_facility_id, product_id)
       ) STRICT;
 
