@@ -35,7 +35,11 @@ const reject = (
   code,
   issues,
   reason: issues
-    .map((i) => `${i.segment}${i.field !== undefined ? `-${i.field}` : ''}: ${i.message}`)
+    .map((i) => {
+      const at = `${i.segment}${i.field !== undefined ? `-${i.field}` : ''}`;
+      // Most messages already begin by naming their field ("OBX-5 …"): don't say it twice.
+      return i.message.startsWith(at) ? i.message : `${at}: ${i.message}`;
+    })
     .join('; '),
 });
 

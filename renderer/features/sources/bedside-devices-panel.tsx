@@ -162,7 +162,7 @@ function Connections(props: { status: IngestStatus; now: number }) {
               <th>#</th>
               <th>From</th>
               <th>Connected</th>
-              <th className="num">Messages</th>
+              <th className="cell-num">Messages</th>
               <th>Last message</th>
               <th>Security</th>
             </tr>
@@ -170,12 +170,12 @@ function Connections(props: { status: IngestStatus; now: number }) {
           <tbody>
             {connections.map((c) => (
               <tr key={c.id}>
-                <td className="num">{c.id}</td>
+                <td className="cell-num">{c.id}</td>
                 <td>
                   <code>{c.remote}</code>
                 </td>
                 <td>{ago(c.since, props.now)}</td>
-                <td className="num">{formatCount(c.messages)}</td>
+                <td className="cell-num">{formatCount(c.messages)}</td>
                 <td>{c.lastMessageAt ? ago(c.lastMessageAt, props.now) : '—'}</td>
                 <td>{c.tls ? (c.peer ? `TLS, ${c.peer}` : 'TLS') : 'plain TCP'}</td>
               </tr>
