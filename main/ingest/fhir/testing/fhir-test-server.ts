@@ -42,6 +42,8 @@ export interface FhirTestServer {
   readonly requests: TestRequest[];
   /** Hooks run in order before the router (fault injection, auth, token endpoint, capability edits). */
   readonly hooks: Hook[];
+  /** Milliseconds spent answering requests (for the benchmark: server time vs the node's). */
+  readonly busy: { ms: number };
   /** The CapabilityStatement GET /metadata answers; tests edit it to take features away. */
   readonly capability: CapabilityStatement;
   seed(resources: readonly Resource[]): Promise<Resource[]>;
@@ -61,6 +63,7 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
   const router = new FhirRouter();
   const requests: TestRequest[] = [];
   const hooks: Hook[] = [];
+  const busy = { ms: 0 };
   const capability = capabilityStatement();
   /** Deletions, for type-level history: MemoryRepository forgets a deleted resource entirely. */
   const deletions: { type: string; id: string; at: string }[] = [];
@@ -168,6 +171,8 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
   }
 
   const server: Server = createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () => (busy.ms += performance.now() - started));
     handle(req, res).catch((err: unknown) => {
       res.writeHead(500, { 'content-type': 'application/fhir+json' });
       res.end(
@@ -186,6 +191,7 @@ export async function startFhirTestServer(): Promise<FhirTestServer> {
     baseUrl: `${origin}/fhir/R4`,
     requests,
     hooks,
+    busy,
     capability,
     remove,
     async seed(resources) {
