@@ -12,7 +12,61 @@ async function call(request: APIRequestContext, url: string, method: string, inp
     data: input,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  return (await response.json()) as { ok: boolean; value?: { token?: string }; error?: { code: string } };
+  return (await response.json()) as {
+    ok: boolean;
+    value?: { token?: string } & Record<string, unknown>;
+    error?: { code: string; message: string };
+  };
+}
+
+/**
+ * A break-glass access to review: IT narrows the demo clinician to the ICU, and the clinician opens
+ * a Ward 3 patient (the demo beds' feed makes them) first without, then with a reason.
+ */
+async function breakTheGlass(
+  request: APIRequestContext,
+  url: string,
+  clinicianToken: string,
+): Promise<number> {
+  const it = await call(request, url, 'auth.login', {
+    username: DEMO_USERNAMES.it_admin,
+    password: DEMO_PASSWORD,
+  });
+  const users = (await call(request, url, 'users.list', {}, it.value!.token)).value as unknown as {
+    id: number;
+    username: string;
+  }[];
+  const clinician = users.find((u) => u.username === DEMO_USERNAMES.clinician)!;
+  const narrowed = await call(
+    request,
+    url,
+    'users.setUnits',
+    { userId: clinician.id, units: ['ICU'] },
+    it.value!.token,
+  );
+  expect(narrowed.ok).toBe(true);
+  let outside: number | undefined;
+  await expect
+    .poll(
+      async () => {
+        for (let patientId = 1; patientId <= 40 && outside === undefined; patientId++) {
+          const r = await call(request, url, 'patients.get', { patientId }, clinicianToken);
+          if (r.error?.code === 'forbidden') outside = patientId;
+        }
+        return outside;
+      },
+      { timeout: 30_000, message: 'a demo patient outside the ICU' },
+    )
+    .toBeDefined();
+  const opened = await call(
+    request,
+    url,
+    'patients.get',
+    { patientId: outside, breakGlassReason: 'covering Ward 3 during a rapid response' },
+    clinicianToken,
+  );
+  expect(opened.ok).toBe(true);
+  return outside!;
 }
 
 /**
@@ -37,6 +91,7 @@ test('compliance officer filters the audit, verifies the chain and exports CSV',
   });
   const refused = await call(request, vmNode.url, 'audit.search', {}, clinician.value!.token);
   expect(refused.error?.code).toBe('forbidden');
+  const patientId = await breakTheGlass(request, vmNode.url, clinician.value!.token);
 
   await page.goto(vmNode.url);
   await logIn(page, DEMO_USERNAMES.compliance_officer, DEMO_PASSWORD);
@@ -62,9 +117,9 @@ test('compliance officer filters the audit, verifies the chain and exports CSV',
   await expect(row).toContainText('unauthenticated');
   await expect(row).toContainText('anonymous');
 
-  // The refused call is there too, under the clinician's name.
+  // The clinician's refused look at the audit is there too, under their name.
   await filters.getByLabel('Outcome').selectOption('forbidden');
-  await filters.getByLabel('Action').fill('');
+  await filters.getByLabel('Action').fill('audit.search');
   await filters.getByLabel('Actor').fill(DEMO_USERNAMES.clinician);
   await filters.getByRole('button', { name: 'Search' }).click();
   await expect(table.locator('tbody tr').first()).toContainText('audit.search');
@@ -105,4 +160,15 @@ test('compliance officer filters the audit, verifies the chain and exports CSV',
   await filters.getByLabel('Action').fill('audit.export.completed');
   await filters.getByRole('button', { name: 'Search' }).click();
   await expect(table.locator('tbody tr').first()).toContainText(sha256);
+
+  // Who opened the Ward 3 patient, and who broke the glass to do it.
+  await page.getByRole('tab', { name: 'Patient access report' }).click();
+  await page.getByRole('tabpanel').getByLabel('Patient id').fill(String(patientId));
+  await page.getByRole('button', { name: 'Show access report' }).click();
+  await expect(page.getByText(`Patient ${patientId}:`, { exact: false })).toBeVisible();
+  await expect(page.getByText('1 break-glass')).toBeVisible();
+  const review = page.getByRole('table', { name: 'Break-glass accesses' });
+  await expect(review).toContainText('Reason given: covering Ward 3 during a rapid response');
+  await expect(review).toContainText(DEMO_USERNAMES.clinician);
+  await screenshot(page, 'audit-patient-report', testInfo);
 });

@@ -5,8 +5,7 @@ import { formatAuditTime, localOffset } from './audit-format';
 export function AuditTable(props: { entries: readonly AuditEntryView[]; caption: string }) {
   return (
     <div className="audit-table-wrap">
-      <table className="dense-table audit-table">
-        <caption className="visually-hidden">{props.caption}</caption>
+      <table className="dense-table audit-table" aria-label={props.caption}>
         <thead>
           <tr>
             <th scope="col" className="cell-num">
@@ -49,7 +48,9 @@ function AuditRow(props: { entry: AuditEntryView }) {
         <td>{e.role ?? <span className="muted">—</span>}</td>
         <td title={e.remoteAddress ?? undefined}>{e.host}</td>
         <td className="cell-mono">{e.action}</td>
-        <td className="cell-mono audit-table__target">{e.target ?? ''}</td>
+        <td className="cell-mono" title={e.target ?? undefined}>
+          <span className="audit-table__clip audit-table__clip--target">{e.target ?? ''}</span>
+        </td>
         <td className="cell-num cell-mono">{e.patientId ?? ''}</td>
         <td>
           <span className={e.outcome === 'ok' ? 'outcome outcome--ok' : 'outcome outcome--refused'}>
@@ -57,7 +58,7 @@ function AuditRow(props: { entry: AuditEntryView }) {
           </span>
         </td>
         <td className="cell-mono audit-table__details" title={details}>
-          {details}
+          <span className="audit-table__clip audit-table__clip--details">{details}</span>
         </td>
       </tr>
       {e.breakGlassReason ? (

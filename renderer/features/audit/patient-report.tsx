@@ -75,8 +75,7 @@ function ReportView(props: { report: Report }) {
           </>
         ) : null}
       </h3>
-      <table className="dense-table">
-        <caption className="visually-hidden">Access by person</caption>
+      <table className="dense-table" aria-label="Access by person">
         <thead>
           <tr>
             <th scope="col">Actor</th>
