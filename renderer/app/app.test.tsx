@@ -49,7 +49,9 @@ describe('shell', () => {
     render(<App client={nodeAnswers().client} />);
     await screen.findByText(/St\. Example Regional Hospital/);
     // Audit is built (renderer/features/audit has its own tests).
-    for (const target of SCREENS.filter((s) => !['settings', 'audit', 'live', 'patients'].includes(s.id))) {
+    for (const target of SCREENS.filter(
+      (s) => !['settings', 'audit', 'live', 'patients', 'products', 'exports'].includes(s.id),
+    )) {
       fireEvent.click(within(mainNav()).getByRole('link', { name: target.label }));
       await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(target.label));
       expect(window.location.hash).toBe(`#${target.path}`);

@@ -3,6 +3,7 @@ export const SCREENS = [
   { id: 'live', label: 'Live vitals', path: '/live' },
   { id: 'patients', label: 'Patients', path: '/patients' },
   { id: 'sources', label: 'Sources', path: '/sources' },
+  { id: 'products', label: 'Products', path: '/products' },
   { id: 'sharing', label: 'Sharing', path: '/sharing' },
   { id: 'audit', label: 'Audit', path: '/audit' },
   { id: 'exports', label: 'Exports', path: '/exports' },

@@ -17,6 +17,8 @@ export const SCREEN_NEEDS: Partial<Record<ScreenId, readonly Need[]>> = {
   live: [{ stream: 'vitals.unit' }],
   patients: [{ stream: 'vitals.patient' }],
   sources: [{ method: 'ingest.status' }, { method: 'fhir.sources.list' }],
+  products: [{ method: 'products.list' }],
+  exports: [{ method: 'exports.create' }],
 };
 
 export const SETTINGS_PAGE_NEEDS: Partial<Record<SettingsPageId, readonly Need[]>> = {

@@ -4,6 +4,7 @@ import { ROLE_LABELS } from '../../shared/roles';
 import { UserMenu } from '../features/auth/user-menu';
 import { AuditScreen } from '../features/audit/audit-screen';
 import { ExportsScreen } from '../features/exports/exports-screen';
+import { ProductsScreen } from '../features/products/products-screen';
 import { LiveScreen } from '../features/live/live-screen';
 import { PatientsScreen } from '../features/patients/patients-screen';
 import { SettingsScreen } from '../features/settings/settings-screen';
@@ -89,6 +90,8 @@ function ScreenFor(props: { route: Route }) {
       return <PatientsScreen patientId={route.patientId} />;
     case 'sources':
       return <SourcesScreen />;
+    case 'products':
+      return <ProductsScreen />;
     case 'sharing':
       return <SharingScreen />;
     case 'audit':
