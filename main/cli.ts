@@ -80,6 +80,14 @@ export function buildCli(): Command {
         .argParser(positiveInt)
         .env('VITALMESH_MLLP_MAX_FRAME_BYTES'),
     )
+    .addOption(
+      new Option(
+        '--signal-lost-seconds <s>',
+        'seconds without a value before "signal lost", unless a unit sets its own (5–3600, default 15)',
+      )
+        .argParser(positiveInt)
+        .env('VITALMESH_SIGNAL_LOST_SECONDS'),
+    )
     .option('--demo', 'start with simulated bedside monitors and demo users')
     .option('--no-demo', 'no simulated monitors (also VITALMESH_DEMO=0)')
     .action(async (options: Record<string, unknown>) => {

@@ -6,6 +6,13 @@ import type { VitalMeshNode } from '../node';
 import { pcd01Message, type BedIdentity } from '../simulator/pcd01';
 import { PatientVitals, seededRandom } from '../simulator/vitals';
 import { startTestNode } from '../testing/test-node';
+import {
+  LATEST_OF_CODE_SQL,
+  OBSERVATIONS_RANGE_SQL,
+  PATIENT_BY_IDENTIFIER_VALUE_SQL,
+  PATIENT_CODES_SQL,
+} from '../patients/patient-reader';
+import { MESSAGES_BY_OUTCOME_SQL } from './ingest-handlers';
 
 /**
  * The patient and ingest API over a real node: messages arrive over real MLLP into the encrypted
@@ -276,5 +283,33 @@ describe('ingest.status and ingest.messages (IT)', () => {
       nextBefore: null,
     });
     expect((next as { value: { messages: unknown[] } }).value.messages).toHaveLength(5);
+  });
+});
+
+describe('hot queries use their indexes', () => {
+  const plan = (sql: string, params: unknown) =>
+    (node.store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params as never) as { detail: string }[])
+      .map((r) => r.detail)
+      .join('; ');
+
+  it('history, latest and the per-patient codes seek observations_patient_code_time', () => {
+    expect(plan(OBSERVATIONS_RANGE_SQL, [1, 'spo2', 0, 1, 10])).toMatch(
+      /SEARCH o USING INDEX observations_patient_code_time \(patient_id=\? AND code=\? AND observed_at>\? AND observed_at<\?\)/,
+    );
+    expect(plan(LATEST_OF_CODE_SQL, [1, 'spo2'])).toMatch(
+      /SEARCH o USING INDEX observations_patient_code_time \(patient_id=\? AND code=\?\)/,
+    );
+    const codes = plan(PATIENT_CODES_SQL, { patientId: 1 });
+    expect(codes).toMatch(/observations_patient_code_time/);
+    expect(codes).not.toMatch(/SCAN observations/);
+  });
+
+  it('the quarantine page seeks hl7_messages_outcome; the identifier search its index', () => {
+    expect(plan(MESSAGES_BY_OUTCOME_SQL, ['rejected', 100, 50])).toMatch(
+      /SEARCH hl7_messages USING INDEX hl7_messages_outcome \(outcome=\? AND id<\?\)/,
+    );
+    expect(plan(PATIENT_BY_IDENTIFIER_VALUE_SQL, { query: 'x', limit: 5, units: null })).toMatch(
+      /SEARCH i USING (COVERING )?INDEX patient_identifiers_value \(value=\?\)/,
+    );
   });
 });

@@ -51,6 +51,8 @@ export async function runSimulator(options: SimulateOptions): Promise<void> {
   process.once('SIGTERM', stop);
   try {
     await sim.done;
+    // Every bed sent its messages: close their connections so the command can exit.
+    await sim.stop();
   } finally {
     clearInterval(progress);
     process.off('SIGINT', stop);

@@ -98,6 +98,8 @@ export function startSimulator(options: SimulatorOptions): Simulator {
       const wait = intervalMs - (Date.now() - started);
       if (wait > 0) await sleep(wait);
     }
+    // Done (its message count, or stopped): a monitor switched off drops its connection.
+    sender.close();
   };
   log.info({ beds: options.beds, ratePerBed: rate, port: options.port }, 'simulator started');
   const done = Promise.all(beds.map((bed, i) => run(i, bed))).then(() => undefined);

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
 import { PatientVitals, seededRandom } from '../../simulator/vitals';
@@ -106,4 +108,31 @@ describe('HL7 ingest in the node', () => {
     cleanup = undefined;
     expect(node.demoBeds?.stats().rejected).toBe(0);
   });
+
+  it('`vitalmesh simulate` streams beds into it and prints what was acknowledged', async () => {
+    const started = await startTestNode();
+    cleanup = started.cleanup;
+    const { node } = started;
+    const cli = resolve(import.meta.dirname, '../../../bin/vitalmesh');
+    const args = ['simulate', '--beds', '3', '--rate', '20', '--messages', '4', '--units', 'ICU,Ward 3'];
+    // spawnSync would block the node's event loop (same process): run it asynchronously.
+    const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(cli, [...args, '--port', String(node.hl7!.listener.port)], {
+        env: { ...process.env, VITALMESH_FROM_SOURCE: '1' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (status) => done({ status, stdout, stderr }));
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/simulating 3 beds \(ICU, Ward 3\) at 20\/s each/);
+    expect(JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}')).toMatchObject({
+      sent: 12,
+      acked: 12,
+      rejected: 0,
+    });
+    expect(node.hl7?.ingest.counters.accepted).toBe(12);
+  }, 60_000);
 });
