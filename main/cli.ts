@@ -81,6 +81,14 @@ export function buildCli(): Command {
         .env('VITALMESH_MLLP_MAX_FRAME_BYTES'),
     )
     .addOption(
+      new Option('--mesh-host <host>', 'mesh (mutual-TLS gRPC) bind address').env('VITALMESH_MESH_HOST'),
+    )
+    .addOption(
+      new Option('--mesh-port <port>', 'mesh listener port, 0 = any free port (default: no listener)')
+        .argParser(port)
+        .env('VITALMESH_MESH_PORT'),
+    )
+    .addOption(
       new Option(
         '--signal-lost-seconds <s>',
         'seconds without a value before "signal lost", unless a unit sets its own (5–3600, default 15)',

@@ -22,6 +22,8 @@ import { ProfileStore } from './deid/profile-store';
 import { DatasetExporter } from './export/exporter';
 import { productHandlers } from './api/product-handlers';
 import { exportHandlers, exportStreamHandlers } from './api/export-handlers';
+import { MeshService } from './mesh/service';
+import { VERSION } from './version';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -47,6 +49,8 @@ export interface VitalMeshNode {
   readonly fhir: FhirService;
   /** Data product catalog, profiles and dataset exports (issue 7). */
   readonly exporter: DatasetExporter;
+  /** The mesh: facility PKI, peers, agreements, mTLS listener and puller (issue 8). */
+  readonly mesh: MeshService;
   close(): Promise<void>;
 }
 
@@ -73,6 +77,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     db: store.db,
     localCodes: config.localCodes,
     logger,
+    signalLostMs: config.signalLostSeconds * 1000,
   });
   let hl7: Hl7IngestService | undefined;
   try {
@@ -84,6 +89,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
           onAudit: (entry) => access.audit.append(entry),
           // Live vitals and alarms, after each group commit.
           onStored: (batch) => live.onStored(batch),
+          onConnectionClosed: (closed) => live.connectionClosed(closed.id, closed.messages),
         })
       : undefined;
   } catch (error) {
@@ -127,6 +133,18 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     logger: logger.child({ module: 'export' }),
   });
   const exportDeps = { exporter, catalog: products.catalog };
+  const mesh = await MeshService.start({
+    db: store.db,
+    facilityName: config.facilityName,
+    host: config.meshHost ?? '127.0.0.1',
+    port: config.meshPort,
+    ...products,
+    audit: (entry) => access.audit.append(entry),
+    logger: logger.child({ module: 'mesh' }),
+    version: VERSION,
+    pullIntervalMs: (config.meshPullIntervalSeconds ?? 60) * 1000,
+    pageSize: config.meshPageSize,
+  });
 
   const api = createDispatcher({
     logger: logger.child({ module: 'api' }),
@@ -166,6 +184,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     live,
     fhir,
     exporter,
+    mesh,
     async close() {
       if (closed) return;
       closed = true;
@@ -175,6 +194,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       live.close();
       // Running syncs are cancelled; each keeps the pages it committed.
       await fhir.close();
+      // Open streams end with UNAVAILABLE; a pull in progress keeps the batches it committed.
+      await mesh.close();
       // Running exports are cancelled and their partial files removed before the store closes.
       await exporter.close();
       await access.close();

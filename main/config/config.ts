@@ -4,6 +4,11 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { keySourceKind } from '../../shared/api/node';
 import { localCodeSchema } from '../../shared/catalog/vital-signs';
+import { operationsConfig, operationsFileSchema, type OperationsConfig } from './operations';
+
+/** The same bounds as a unit's own setting (alarms.setUnitSettings in shared/api/vitals.ts). */
+const signalLostSeconds = () => z.number().int().min(5).max(3600);
+export const signalLostSecondsSchema = signalLostSeconds();
 
 /** Settings a person may put in <data dir>/config.json. Unknown keys are refused, so typos show. */
 export const fileConfigSchema = z
@@ -68,6 +73,15 @@ export const fileConfigSchema = z
     hl7KeepTypes: z.array(z.string().regex(/^[A-Z0-9]{3}$/, 'a message type such as ADT')).optional(),
     /** Local OBX codes mapped onto the vital-sign catalog (see shared/catalog/vital-signs.ts). */
     localCodes: z.array(localCodeSchema).optional(),
+    /** Live vitals: a parameter silent this long is "signal lost" unless its unit sets its own (IT). */
+    signalLostSeconds: signalLostSecondsSchema.optional(),
+    /** The mesh's mutual-TLS gRPC listener (issue 8); no port = no listener (pulling still works). */
+    meshHost: z.string().min(1).optional(),
+    meshPort: z.number().int().min(0).max(65535).optional(),
+    /** How often each subscribed peer product is pulled; 0 = only on demand. */
+    meshPullIntervalSeconds: z.number().int().min(0).max(86_400).optional(),
+    /** Retention schedule, scheduled backups, alert thresholds, /metrics (main/config/operations.ts). */
+    operations: operationsFileSchema.optional(),
   })
   .strict();
 export type FileConfig = z.infer<typeof fileConfigSchema>;
@@ -83,6 +97,8 @@ export const DEFAULTS = {
   /** The port IANA registered for HL7 v2 over MLLP. */
   mllpPort: 2575,
   mllpMaxFrameBytes: 1024 * 1024,
+  /** Long enough for a monitor's 1–5 s send interval with a missed message or two. */
+  signalLostSeconds: 15,
 } as const;
 
 /** The node's settings after flags, environment, config file and defaults are merged. */
@@ -109,6 +125,16 @@ export interface NodeConfig {
   readonly mllpTls?: FileConfig['mllpTls'];
   readonly hl7KeepTypes?: readonly string[] | undefined;
   readonly localCodes?: FileConfig['localCodes'];
+  /** The node-wide signal-lost time; a unit's setting (alarms.setUnitSettings) wins over it. */
+  readonly signalLostSeconds: number;
+  /** Mesh listener address (default 127.0.0.1); port undefined = off, 0 = any free port. */
+  readonly meshHost?: string | undefined;
+  readonly meshPort?: number | undefined;
+  readonly meshPullIntervalSeconds?: number | undefined;
+  /** Product rows per mesh batch (default 5,000); tests and the benchmark set it, no flag does. */
+  readonly meshPageSize?: number | undefined;
+  /** Retention, backups, alerts, metrics (issue 9); optional so a hand-made config gets the defaults. */
+  readonly operations?: OperationsConfig;
 }
 
 /** The same settings as flags give them (undefined = not given). */
@@ -148,6 +174,18 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): ConfigOverrides & { pas
       'mllpMaxFrameBytes',
       parseEnv('VITALMESH_MLLP_MAX_FRAME_BYTES', frameBytesSchema, env.VITALMESH_MLLP_MAX_FRAME_BYTES),
     );
+  if (env.VITALMESH_SIGNAL_LOST_SECONDS)
+    set(
+      'signalLostSeconds',
+      parseEnv(
+        'VITALMESH_SIGNAL_LOST_SECONDS',
+        z.coerce.number().pipe(signalLostSeconds()),
+        env.VITALMESH_SIGNAL_LOST_SECONDS,
+      ),
+    );
+  set('meshHost', env.VITALMESH_MESH_HOST);
+  if (env.VITALMESH_MESH_PORT)
+    set('meshPort', parseEnv('VITALMESH_MESH_PORT', portSchema, env.VITALMESH_MESH_PORT));
   return out;
 }
 
@@ -184,6 +222,16 @@ export function readConfigFile(dataDir: string): FileConfig {
     throw new ConfigError(`${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/** Env and file values are parsed by their schemas already; a flag arrives as any whole number. */
+function checkedSignalLost(seconds: number): number {
+  if (!signalLostSecondsSchema.safeParse(seconds).success) {
+    throw new ConfigError(
+      `signalLostSeconds ${seconds} is out of range: a whole number of seconds from 5 to 3600 (--signal-lost-seconds, VITALMESH_SIGNAL_LOST_SECONDS or signalLostSeconds in config.json)`,
+    );
+  }
+  return seconds;
 }
 
 /** Flags win over the environment, the environment over the config file, that over defaults. */
@@ -231,5 +279,10 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     },
     hl7KeepTypes: file.hl7KeepTypes,
     localCodes: file.localCodes,
+    signalLostSeconds: checkedSignalLost(pick('signalLostSeconds') ?? DEFAULTS.signalLostSeconds),
+    meshHost: pick('meshHost') ?? '127.0.0.1',
+    meshPort: pick('meshPort'),
+    meshPullIntervalSeconds: file.meshPullIntervalSeconds,
+    operations: operationsConfig(file.operations, env, dataDir),
   };
 }

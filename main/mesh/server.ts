@@ -1,0 +1,252 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../log/logger';
+import type { AuditAppend, MeshIdentity } from './identity';
+import type { Peer, PeerStore } from './peers';
+import { KEEPALIVE_OPTIONS, ackRequestSchema, meshService, pullRequestSchema } from './proto';
+import { MeshSender, isRefusal, sameTerms } from './sender';
+import { MeshTrustProvider, checkCaller } from './trust';
+
+export interface MeshServerDeps {
+  readonly identity: MeshIdentity;
+  readonly peers: PeerStore;
+  readonly sender: MeshSender;
+  readonly audit: AuditAppend;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly onAck?: (peer: Peer, productId: string, cursor: string) => void;
+}
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+
+interface OpenStream {
+  readonly peerFacilityId: string;
+  agreementId: string;
+  stop(code: grpc.status, reason: string): void;
+}
+
+/**
+ * The mesh listener: gRPC over mutual TLS on its own port. TLS accepts only client certificates
+ * chaining to an active peer's CA (pushed at run time by MeshTrustProvider); every call then
+ * re-checks the caller against the peer store and audits the outcome. Streams watch revocation
+ * and peer changes and end at once, with the reason as status details.
+ */
+export class MeshServer {
+  private readonly server = new grpc.Server({ ...KEEPALIVE_OPTIONS });
+  private readonly trust: MeshTrustProvider;
+  private readonly streams = new Set<OpenStream>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private boundPort = 0;
+
+  constructor(private readonly deps: MeshServerDeps) {
+    const snapshot = deps.identity.current();
+    this.trust = new MeshTrustProvider(snapshot, deps.peers.list());
+    this.unsubscribe.push(
+      deps.identity.onChange((s) => {
+        this.trust.setIdentity(s);
+        this.trust.setTrusted(s, deps.peers.list());
+      }),
+      deps.peers.onChange(() => this.peersChanged()),
+    );
+    this.server.addService(meshService, {
+      Health: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+        this.unary(call, cb, 'Health', () => ({
+          facilityId: snapshot.facilityId,
+          version: deps.version,
+          timeMs: Date.now(),
+        })),
+      GetCatalog: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+        this.unary(call, cb, 'GetCatalog', (peer) => ({ products: deps.sender.catalogFor(peer.facilityId) })),
+      Ack: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+        this.unary(call, cb, 'Ack', (peer) => {
+          const ack = ackRequestSchema.parse(call.request);
+          deps.onAck?.(peer, ack.productId, ack.cursor);
+          return {};
+        }),
+      Pull: (call: grpc.ServerWritableStream<unknown, unknown>) => void this.pull(call),
+    });
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    const creds = grpc.experimental.createCertificateProviderServerCredentials(this.trust, this.trust, true);
+    this.boundPort = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host}:${port}`, creds, (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    return this.boundPort;
+  }
+
+  async close(): Promise<void> {
+    for (const u of this.unsubscribe) u();
+    for (const s of this.streams) s.stop(grpc.status.UNAVAILABLE, 'the sending node is shutting down');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** An agreement was revoked: its streams end now, not at their next batch. */
+  agreementRevoked(agreementId: string): void {
+    for (const s of this.streams) {
+      if (s.agreementId === agreementId)
+        s.stop(grpc.status.PERMISSION_DENIED, `agreement ${agreementId} was revoked`);
+    }
+  }
+
+  private peersChanged(): void {
+    const peers = this.deps.peers.list();
+    this.trust.setTrusted(this.deps.identity.current(), peers);
+    for (const s of this.streams) {
+      const p = peers.find((x) => x.facilityId === s.peerFacilityId);
+      if (!p || p.status !== 'active') {
+        s.stop(grpc.status.PERMISSION_DENIED, `peer ${s.peerFacilityId} is ${p ? p.status : 'removed'}`);
+      }
+    }
+  }
+
+  /** Checks and audits the caller of any call; undefined when it was refused (and answered). */
+  private admit(call: AnyCall, rpc: string): Peer | { refused: string } {
+    const check = checkCaller(call.getAuthContext()?.sslPeerCertificate, this.deps.peers);
+    const remoteAddress = call.getPeer();
+    if (!check.ok) {
+      this.audit(
+        'mesh.connection',
+        check.facilityId,
+        'refused',
+        { rpc, reason: check.reason },
+        remoteAddress,
+      );
+      return { refused: check.reason };
+    }
+    this.deps.peers.noteContact(check.peer.facilityId, rpc);
+    this.audit('mesh.connection', check.peer.facilityId, 'ok', { rpc }, remoteAddress);
+    return check.peer;
+  }
+
+  private unary(
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+    cb: grpc.sendUnaryData<unknown>,
+    rpc: string,
+    handle: (peer: Peer) => unknown,
+  ): void {
+    const peer = this.admit(call, rpc);
+    if ('refused' in peer) return cb({ code: grpc.status.PERMISSION_DENIED, details: peer.refused });
+    try {
+      cb(null, handle(peer));
+    } catch (error) {
+      this.deps.logger.warn({ err: error, rpc }, 'mesh call failed');
+      cb({ code: grpc.status.INVALID_ARGUMENT, details: (error as Error).message });
+    }
+  }
+
+  private async pull(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+    const peer = this.admit(call, 'Pull');
+    if ('refused' in peer) {
+      call.emit('error', statusError(grpc.status.PERMISSION_DENIED, peer.refused));
+      return;
+    }
+    const parsed = pullRequestSchema.safeParse(call.request);
+    if (!parsed.success) {
+      return void call.emit(
+        'error',
+        statusError(grpc.status.INVALID_ARGUMENT, `bad Pull request: ${parsed.error.message}`),
+      );
+    }
+    const { productId, maxBatches } = parsed.data;
+    const sender = this.deps.sender;
+    let agreement = sender.authorise(peer.facilityId, productId);
+    if (isRefusal(agreement)) {
+      this.audit('mesh.pull', peer.facilityId, 'refused', { productId, reason: agreement.reason });
+      return void call.emit('error', statusError(grpc.status.PERMISSION_DENIED, agreement.reason));
+    }
+    let stopped: { code: grpc.status; reason: string } | undefined;
+    const open: OpenStream = {
+      peerFacilityId: peer.facilityId,
+      agreementId: agreement.id,
+      stop: (code, reason) => {
+        if (stopped) return;
+        stopped = { code, reason };
+        call.emit('error', statusError(code, reason));
+      },
+    };
+    this.streams.add(open);
+    call.on('cancelled', () => open.stop(grpc.status.CANCELLED, 'the puller cancelled'));
+    let cursor = parsed.data.cursor;
+    let sent = 0;
+    try {
+      let plan = sender.plan(agreement, productId, cursor);
+      let batches = sender.batches(plan);
+      while (!stopped) {
+        // Before every batch: is the agreement still in force, and on the same terms?
+        const now = sender.authorise(peer.facilityId, productId);
+        if (isRefusal(now)) {
+          this.audit('mesh.pull', peer.facilityId, 'stopped', { productId, reason: now.reason, cursor });
+          open.stop(grpc.status.PERMISSION_DENIED, now.reason);
+          break;
+        }
+        if (!sameTerms(now, agreement)) {
+          agreement = now;
+          open.agreementId = agreement.id;
+          plan = sender.plan(agreement, productId, cursor);
+          batches = sender.batches(plan);
+        }
+        const next = batches.next();
+        if (next.done) break;
+        const from = cursor;
+        cursor = next.value.cursor;
+        if (from === cursor && next.value.rows.length === 0) continue; // nothing new after the cursor
+        const wire = sender.toWire(agreement, plan, from, next.value);
+        if (!call.write(wire)) await new Promise((r) => call.once('drain', r));
+        sent++;
+        this.audit('mesh.batch.sent', peer.facilityId, 'ok', {
+          productId,
+          productVersion: wire.productVersion,
+          agreement: `${agreement.id}@${agreement.version}`,
+          rows: wire.rowCount,
+          cursorFrom: wire.cursorFrom,
+          cursorTo: wire.cursorTo,
+          sha256: wire.sha256.toString('hex'),
+        });
+        if (maxBatches > 0 && sent >= maxBatches) break;
+      }
+      if (!stopped) call.end();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, productId }, 'mesh pull failed');
+      open.stop(grpc.status.INTERNAL, `the sender could not produce the batch: ${(error as Error).message}`);
+    } finally {
+      this.streams.delete(open);
+    }
+  }
+
+  private audit(
+    action: string,
+    facilityId: string | null,
+    outcome: string,
+    details: Record<string, unknown>,
+    remoteAddress?: string,
+  ): void {
+    this.deps.audit({
+      actor: facilityId ? `peer:${facilityId}` : 'peer:unknown',
+      host: 'mesh',
+      remoteAddress: remoteAddress ?? null,
+      action,
+      target: facilityId ? `facility:${facilityId}` : null,
+      outcome,
+      details,
+    });
+  }
+}
+
+function statusError(code: grpc.status, details: string): grpc.ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+}
