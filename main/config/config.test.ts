@@ -104,3 +104,28 @@ describe('HL7 v2 (MLLP) listener settings', () => {
     });
   });
 });
+
+describe('signal-lost time (live vitals)', () => {
+  it('defaults to 15 s and takes flag, environment and file, flag first', () => {
+    expect(loadConfig({ dataDir: join(dir, 'data') }, {}).signalLostSeconds).toBe(15);
+    writeConfig({ signalLostSeconds: 30 });
+    expect(loadConfig({ dataDir: join(dir, 'data') }, {}).signalLostSeconds).toBe(30);
+    const env = { VITALMESH_SIGNAL_LOST_SECONDS: '45' };
+    expect(loadConfig({ dataDir: join(dir, 'data') }, env).signalLostSeconds).toBe(45);
+    expect(loadConfig({ dataDir: join(dir, 'data'), signalLostSeconds: 60 }, env).signalLostSeconds).toBe(60);
+  });
+
+  it('refuses a time outside 5–3600 s, naming where it came from', () => {
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, { VITALMESH_SIGNAL_LOST_SECONDS: '2' })).toThrow(
+      /VITALMESH_SIGNAL_LOST_SECONDS="2" is not valid/,
+    );
+    expect(() =>
+      loadConfig({ dataDir: join(dir, 'data') }, { VITALMESH_SIGNAL_LOST_SECONDS: 'soon' }),
+    ).toThrow(/VITALMESH_SIGNAL_LOST_SECONDS="soon" is not valid/);
+    expect(() => loadConfig({ dataDir: join(dir, 'data'), signalLostSeconds: 4000 }, {})).toThrow(
+      /signalLostSeconds 4000 is out of range.*--signal-lost-seconds/,
+    );
+    writeConfig({ signalLostSeconds: 1.5 });
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(/config\.json: signalLostSeconds:/);
+  });
+});

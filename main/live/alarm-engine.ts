@@ -124,6 +124,21 @@ export class AlarmEngine {
     if (changed.length > 0) this.o.publish(changed);
   }
 
+  /**
+   * The monitors of these patients dropped their connection: "device disconnected" now rather
+   * than after the signal-lost time. Their next value ends it, as after silence.
+   */
+  disconnected(patientIds: Iterable<number>): void {
+    const changed: LiveAlarm[] = [];
+    for (const patientId of patientIds) {
+      const p = this.patients.get(patientId);
+      if (!p || p.deviceId !== undefined) continue;
+      this.endAllOf(p, changed);
+      p.deviceId = this.start(patientId, DEVICE_CODE, 'device_disconnected', null, null, changed);
+    }
+    if (changed.length > 0) this.o.publish(changed);
+  }
+
   /** Limits changed: judge the latest values again at once (a lowered limit alarms now). */
   reevaluate(patientIds: Iterable<number>): void {
     const changed: LiveAlarm[] = [];

@@ -1,5 +1,6 @@
 import type { BedView, LiveValue, VitalsEvent } from '../../shared/api/vitals';
 import { createVitalCatalog, type VitalCatalog } from '../../shared/catalog/vital-signs';
+import { DEFAULTS } from '../config/config';
 import { liveObservationsOf } from '../ingest/hl7/live-feed';
 import type { StoredObservations } from '../ingest/hl7/pipeline';
 import type { Logger } from '../log/logger';
@@ -12,8 +13,11 @@ import { PatientDirectory } from './directory';
 import { LimitsResolver } from './limits';
 import { TrendQuery } from './trends';
 
-/** Continuous parameters are "lost" after this long without a value unless a unit sets its own. */
-export const DEFAULT_SIGNAL_LOST_MS = 15_000;
+/**
+ * Continuous parameters are "lost" after this long without a value unless a unit sets its own.
+ * The node passes its `signalLostSeconds` setting (main/config); this is the same default.
+ */
+export const DEFAULT_SIGNAL_LOST_MS = DEFAULTS.signalLostSeconds * 1000;
 const TICK_MS = 1000;
 
 export interface LiveServiceOptions {
@@ -41,6 +45,12 @@ export interface LiveService {
   onStored(batch: readonly StoredObservations[]): void;
   /** Starts a subscription: the snapshot is emitted at once, then batches at most 10 Hz. */
   watch(filter: LiveFilter, emit: (event: VitalsEvent) => void): () => void;
+  /**
+   * An MLLP connection closed: the beds whose last message came on it (and not since on another)
+   * get "device disconnected" at once. A connection that carried a single message is a sender
+   * that connects per message, so its close is routine and silence decides instead.
+   */
+  connectionClosed(connectionId: number, messages: number): void;
   signalLostMs(unit: string | null): number;
   setSignalLostMs(unit: string, ms: number, by: string): void;
   close(): void;
@@ -61,6 +71,8 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
   });
   const limits = new LimitsResolver(alarms, catalog, unitOf);
   const lostByUnit = new Map<string, number>();
+  /** Patient → the connection its latest message came on. */
+  const lastConnection = new Map<number, number>();
   const signalLostMs = (unit: string | null): number => {
     if (unit === null) return defaultLostMs;
     let ms = lostByUnit.get(unit);
@@ -126,6 +138,7 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
 
     onStored(batch) {
       bus.publish(liveObservationsOf(batch));
+      for (const stored of batch) lastConnection.set(stored.patientId, stored.connectionId);
       // The engine also hears channels sent without a value: the device is still there.
       const heard: HeardValue[] = [];
       for (const stored of batch) {
@@ -160,6 +173,22 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       const subscription = bus.subscribe(filter, (batch) => emit(eventOf(batch)));
       emit(snapshot);
       return () => subscription.close();
+    },
+
+    connectionClosed(connectionId, messages) {
+      const gone: number[] = [];
+      for (const [patientId, id] of lastConnection) {
+        if (id !== connectionId) continue;
+        gone.push(patientId);
+        lastConnection.delete(patientId);
+      }
+      if (messages < 2 || gone.length === 0) return;
+      log.info({ connection: connectionId, patients: gone.length }, 'monitor connection closed');
+      try {
+        engine.disconnected(gone);
+      } catch (err) {
+        log.error({ err }, 'device-disconnected alarm failed');
+      }
     },
 
     signalLostMs,

@@ -23,6 +23,18 @@ export interface ListenerOptions {
   /** A connection silent for this long is closed (monitors send every few seconds). */
   readonly idleTimeoutMs?: number;
   readonly onAudit?: (entry: IngestAuditEntry) => void;
+  /**
+   * A sender's connection closed (its end, a network error, the idle timeout), after its last ACK
+   * was handed to the socket. Not called while the listener itself is closing (node shutdown).
+   */
+  readonly onConnectionClosed?: (closed: ClosedConnection) => void;
+}
+
+export interface ClosedConnection {
+  readonly id: number;
+  readonly remote: string;
+  /** Frames received on it: one means a sender that connects per message, not a lost link. */
+  readonly messages: number;
 }
 
 export interface ConnectionStatus {
@@ -60,6 +72,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     { socket: Socket; status: { -readonly [K in keyof ConnectionStatus]: ConnectionStatus[K] } }
   >();
   let nextId = 1;
+  let closing = false;
   const audit = (action: string, conn: ConnectionInfo, outcome: string, details: Record<string, unknown>) =>
     options.onAudit?.({
       actor: `mllp:${conn.remote}`,
@@ -126,6 +139,16 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       live.delete(conn.id);
       log.info({ messages: status.messages }, 'MLLP connection closed');
       audit('ingest.hl7.disconnect', conn, 'ok', { messages: status.messages });
+      if (closing) return;
+      // After the pending ACKs: the messages already sent are committed before the device is
+      // called gone, so their values can't clear the alarm this raises.
+      void tail.then(() => {
+        try {
+          options.onConnectionClosed?.({ id: conn.id, remote: conn.remote, messages: status.messages });
+        } catch (error) {
+          log.error({ err: error }, 'connection-close observer failed');
+        }
+      });
     });
   };
 
@@ -171,6 +194,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     tls: !!options.tls,
     connections: () => [...live.values()].map((c) => ({ ...c.status })),
     async close() {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Pending ACKs go out first: flush commits what is queued, then the sockets end.
       ingest.flush();

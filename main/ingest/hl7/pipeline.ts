@@ -22,6 +22,8 @@ export interface IngestAuditEntry {
 export interface StoredObservations {
   readonly patientId: number;
   readonly messageId: number;
+  /** The MLLP connection it came on: its close means the device behind it is gone. */
+  readonly connectionId: number;
   /** When the node received the message (node clock). */
   readonly receivedAt: number;
   readonly observations: readonly {
@@ -228,6 +230,7 @@ export function createIngest(options: IngestOptions): Ingest {
         stored.push({
           patientId,
           messageId,
+          connectionId: conn.id,
           receivedAt,
           observations: result.observations.map((o) => ({
             code: o.code,

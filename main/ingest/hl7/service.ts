@@ -6,6 +6,7 @@ import type { Db } from '../../store/database';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   startListener,
+  type ClosedConnection,
   type ConnectionStatus,
   type Listener,
   type TlsOptions,
@@ -31,6 +32,8 @@ export interface Hl7IngestDeps {
   readonly onAudit?: (entry: IngestAuditEntry) => void;
   /** The live bus; called after each group commit. */
   readonly onStored?: (batch: readonly StoredObservations[]) => void;
+  /** A monitor's MLLP connection closed (not at shutdown); the alarm engine hears it. */
+  readonly onConnectionClosed?: (closed: ClosedConnection) => void;
 }
 
 /** The running HL7 v2 ingest: what ingest.status reads and the composition root closes. */
@@ -103,6 +106,7 @@ export async function startHl7Ingest(
       tls: config.tls,
       maxFrameBytes,
       onAudit: deps.onAudit,
+      onConnectionClosed: deps.onConnectionClosed,
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
