@@ -206,7 +206,11 @@ export class MeshServer {
         cursor = next.value.cursor;
         if (from === cursor && next.value.rows.length === 0) continue; // nothing new after the cursor
         const wire = sender.toWire(agreement, plan, from, next.value);
-        if (!call.write(wire)) await new Promise((r) => call.once('drain', r));
+        // One batch in flight: the next is made (and the agreement re-checked) only once this one
+        // has gone to the connection, so a revocation stops the flow within one batch.
+        await new Promise<void>((resolve, reject) =>
+          call.write(wire, (error: Error | null | undefined) => (error ? reject(error) : resolve())),
+        );
         sent++;
         this.audit('mesh.batch.sent', peer.facilityId, 'ok', {
           productId,
