@@ -40,6 +40,13 @@ export async function startHeadless(flags: ConfigOverrides): Promise<void> {
   // stdout carries the JSON log; the human-readable demo logins go to stderr.
   const demo = demoLoginBlock(node.access.demoLogins, consoleServer.url);
   if (demo) process.stderr.write(demo + '\n');
+  if (node.demoBeds && hl7) {
+    const units = [...new Set(node.demoBeds.beds.map((b) => b.unit))].join(', ');
+    process.stderr.write(
+      `Simulated monitors: ${node.demoBeds.beds.length} beds (${units}) send HL7 v2 over MLLP to ${hl7.host}:${hl7.port} — ` +
+        'watch them in Live vitals (clinician) and Sources → Bedside devices (IT).\n\n',
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
