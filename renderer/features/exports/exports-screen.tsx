@@ -58,6 +58,7 @@ export function ExportsScreen() {
   const started = async (exportId: string) => {
     const r = await client.call('exports.get', { exportId });
     if (r.ok) update(r.value);
+    setOpen(exportId);
   };
 
   return (
@@ -96,6 +97,17 @@ export function ExportsScreen() {
                       .then((r) => r.ok && update(r.value))
                   }
                 />
+              ) : null}
+              {e.state === 'done' ? (
+                <div className="export-progress">
+                  <progress
+                    className="export-progress__bar"
+                    max={Math.max(1, e.written)}
+                    value={e.written}
+                    aria-label={`Export ${e.exportId} progress`}
+                  />
+                  <span>{e.written.toLocaleString('en')} rows written (100 %)</span>
+                </div>
               ) : null}
               {e.state === 'failed' || e.state === 'cancelled' ? (
                 <p className="muted">{e.error} — no file was kept.</p>
