@@ -75,6 +75,7 @@ export class MeshPuller {
   private readonly clients = new Map<string, grpc.Client>();
   private readonly running = new Map<string, Promise<PullResult>>();
   private readonly calls = new Set<grpc.ClientReadableStream<unknown>>();
+  private closed = false;
 
   constructor(
     private readonly deps: {
@@ -108,8 +109,11 @@ export class MeshPuller {
     this.clients.clear();
   }
 
-  close(): void {
+  /** Cancels running pulls and waits for them: each keeps the batches it committed. */
+  async close(): Promise<void> {
+    this.closed = true;
     for (const call of this.calls) call.cancel();
+    await Promise.allSettled([...this.running.values()]);
     this.dropClients();
   }
 
@@ -174,6 +178,8 @@ export class MeshPuller {
   pull(peerFacilityId: string, productId: string, maxBatches = 0): Promise<PullResult> {
     const key = `${peerFacilityId}\u0000${productId}`;
     let p = this.running.get(key);
+    if (this.closed)
+      return Promise.resolve({ ok: false, batches: 0, rows: 0, cursor: '', error: 'the node is closing' });
     if (!p) {
       p = this.run(peerFacilityId, productId, maxBatches).finally(() => this.running.delete(key));
       this.running.set(key, p);
@@ -221,6 +227,9 @@ export class MeshPuller {
       return { ok: true, batches, rows, cursor };
     } catch (error) {
       const reason = error instanceof BatchRefused ? error.message : describeGrpcError(error);
+      // A fresh channel next time: one that saw the peer go away would sit in its reconnect backoff.
+      this.clients.get(peerFacilityId)?.close();
+      this.clients.delete(peerFacilityId);
       this.deps.db
         .prepare(
           `UPDATE mesh_subscriptions SET last_error = ?, failures = failures + 1

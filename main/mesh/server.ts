@@ -77,6 +77,10 @@ export class MeshServer {
         error ? reject(error) : resolve(bound),
       ),
     );
+    // grpc-js takes the providers' first values while it registers its watcher and drops them
+    // (1.14.7): push them again now that it listens, or the first handshakes find no certificate.
+    this.trust.setIdentity(this.deps.identity.current());
+    this.trust.setTrusted(this.deps.identity.current(), this.deps.peers.list());
     return this.boundPort;
   }
 

@@ -134,7 +134,7 @@ export class MeshService {
 
   async close(): Promise<void> {
     this.scheduler.stop();
-    this.puller.close();
+    await this.puller.close();
     await this.scheduler.idle();
     await this.server?.close();
   }
