@@ -15,6 +15,7 @@ export type ScreenId = (typeof SCREENS)[number]['id'];
 export const SETTINGS_PAGES = [
   { id: 'node', label: 'Node', path: '/settings/node' },
   { id: 'users', label: 'Users', path: '/settings/users' },
+  { id: 'alarms', label: 'Alarm defaults', path: '/settings/alarms' },
 ] as const;
 export type SettingsPageId = (typeof SETTINGS_PAGES)[number]['id'];
 

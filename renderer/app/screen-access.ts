@@ -23,6 +23,7 @@ export const SCREEN_NEEDS: Partial<Record<ScreenId, readonly Need[]>> = {
 
 export const SETTINGS_PAGE_NEEDS: Partial<Record<SettingsPageId, readonly Need[]>> = {
   users: [{ method: 'users.list' }],
+  alarms: [{ method: 'alarms.setUnitLimit' }],
 };
 
 const mayUse = (need: Need, role: Role): boolean =>

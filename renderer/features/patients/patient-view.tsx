@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { useStore } from 'zustand';
 import type { AlarmView, EffectiveLimit, LiveValue, TrendSeries } from '../../../shared/api/vitals';
 import { useClient } from '../../app/context';
+import { LimitsEditor } from '../alarm-limits/limits-editor';
 import { useVitalsStream } from '../live/use-vitals-stream';
 import { NIBP, PARAMS, alarmText, labelOf, PRIORITY_LABEL } from '../live/vitals-format';
 import { TrendChart, type ChartLine } from './trend-chart';
@@ -206,6 +207,16 @@ export function PatientView(props: { patientId: number }) {
           />
         ))}
       </div>
+
+      <LimitsEditor
+        title="Alarm limits for this patient"
+        limits={limits}
+        level="patient"
+        clearLabel="Use the unit default"
+        save={(code, l) => client.call('alarms.setPatientLimit', { patientId, code, limits: l, ...extra })}
+        // A new limit is judged at once by the node; the charts' limit lines follow from here.
+        onSaved={(saved) => setLimits((all) => all.map((x) => (x.code === saved.code ? saved : x)))}
+      />
 
       <h3 className="pv__h3">Alarm history</h3>
       <table className="pv__history">

@@ -1,6 +1,7 @@
 import { useAppState } from '../../app/context';
 import { hrefFor, SETTINGS_PAGES, type SettingsPageId } from '../../app/routes';
 import { mayOpenSettingsPage } from '../../app/screen-access';
+import { AlarmDefaultsPanel } from './alarm-defaults-panel';
 import { NodeHealthPanel } from './node-health-panel';
 import { UsersPanel } from './users-panel';
 import './settings.css';
@@ -30,7 +31,11 @@ export function SettingsScreen(props: { page: SettingsPageId }) {
         {mayOpenSettingsPage(props.page, role) ? (
           <SettingsPage page={props.page} />
         ) : (
-          <p className="panel">Only facility IT manages user accounts.</p>
+          <p className="panel">
+            {props.page === 'alarms'
+              ? 'Only facility IT sets the units’ alarm defaults.'
+              : 'Only facility IT manages user accounts.'}
+          </p>
         )}
       </div>
     </div>
@@ -43,5 +48,7 @@ function SettingsPage(props: { page: SettingsPageId }) {
       return <NodeHealthPanel />;
     case 'users':
       return <UsersPanel />;
+    case 'alarms':
+      return <AlarmDefaultsPanel />;
   }
 }
