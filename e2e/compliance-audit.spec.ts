@@ -89,9 +89,10 @@ test('compliance officer filters the audit, verifies the chain and exports CSV',
     username: DEMO_USERNAMES.clinician,
     password: DEMO_PASSWORD,
   });
-  const refused = await call(request, vmNode.url, 'audit.search', {}, clinician.value!.token);
+  const clinicianToken = clinician.value!.token!;
+  const refused = await call(request, vmNode.url, 'audit.search', {}, clinicianToken);
   expect(refused.error?.code).toBe('forbidden');
-  const patientId = await breakTheGlass(request, vmNode.url, clinician.value!.token);
+  const patientId = await breakTheGlass(request, vmNode.url, clinicianToken);
 
   await page.goto(vmNode.url);
   await logIn(page, DEMO_USERNAMES.compliance_officer, DEMO_PASSWORD);

@@ -30,7 +30,9 @@ test.describe('a demo node', () => {
     await form.getByLabel('Password').fill('tulips in the ICU window');
     await form.getByRole('button', { name: 'Add user' }).click();
     await expect(page.getByText('Added nurse.rosa (Clinician). They can log in now.')).toBeVisible();
-    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: 'nurse.rosa', exact: true }) });
+    const row = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: 'nurse.rosa', exact: true }) });
     await expect(row).toContainText('Rosa Marin');
     await expect(row).toContainText('ICU');
     await expect(row).toContainText('Active');
