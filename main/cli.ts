@@ -8,6 +8,8 @@ import { runSimulator, type SimulateOptions } from './cli/simulate';
 import { verifyAudit } from './cli/audit';
 import { readPassword } from './cli/password-input';
 import { addUser } from './cli/users';
+import { runExport, type ExportCliOptions } from './cli/export';
+import { EXPORT_FORMATS } from '../shared/api/exports';
 import { addFhirCommands } from './cli/fhir';
 import { VERSION } from './version';
 
@@ -169,6 +171,49 @@ export function buildCli(): Command {
     );
 
   addFhirCommands(program, withNodeOptions, overrides);
+
+  program
+    .command('export')
+    .description(
+      "export a de-identified dataset as a researcher, through the running node's API (password from a prompt or stdin)",
+    )
+    .requiredOption('--user <name>', 'your researcher account')
+    .requiredOption('--product <name>', 'data product, e.g. vitals-raw or vitals-1min')
+    .option('--profile <name>', 'de-identification profile', 'safe-harbor')
+    .addOption(new Option('--format <format>', 'file format').choices(EXPORT_FORMATS).default('csv'))
+    .option('--from <time>', 'first observation time (ISO 8601 with offset), inclusive')
+    .option('--to <time>', 'last observation time (ISO 8601 with offset), exclusive')
+    .addOption(
+      new Option('--url <url>', "the node's console address")
+        .default('http://127.0.0.1:8470')
+        .env('VITALMESH_URL'),
+    )
+    .action(async (options: ExportCliOptions) => {
+      const password = await readPassword(`password for ${options.user}: `);
+      // Ctrl-C cancels the export on the node (its partial file is removed) before exiting.
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      const status = await runExport(options, password, {
+        progress: (line) => process.stderr.write(`\r${line}`),
+        signal: abort.signal,
+      });
+      process.stderr.write('\n');
+      console.log(
+        JSON.stringify(
+          {
+            exportId: status.exportId,
+            state: status.state,
+            rows: status.written,
+            manifestSha256: status.manifestSha256,
+            files: status.files?.map((f) => f.path),
+            error: status.error,
+          },
+          null,
+          2,
+        ),
+      );
+      if (status.state !== 'done') process.exitCode = 1;
+    });
 
   const audit = program.command('audit').description('the audit chain');
   withNodeOptions(
