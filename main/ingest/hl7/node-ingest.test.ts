@@ -91,6 +91,20 @@ describe('HL7 ingest in the node', () => {
     }
   });
 
+  it('names a TLS file it cannot read instead of starting without TLS', async () => {
+    await expect(
+      startTestNode({
+        mllpTls: {
+          certFile: '/nonexistent/mllp.crt',
+          keyFile: '/nonexistent/mllp.key',
+          requireClientCert: false,
+        },
+      }),
+    ).rejects.toThrow(
+      /could not read the MLLP TLS certificate \/nonexistent\/mllp\.crt \(mllpTls in config\.json\)/,
+    );
+  });
+
   it('with the demo on, simulated beds in ICU and Ward 3 stream in; close stops them cleanly', async () => {
     const started = await startTestNode({ demo: true });
     cleanup = started.cleanup;
