@@ -24,6 +24,9 @@ import { productHandlers } from './api/product-handlers';
 import { exportHandlers, exportStreamHandlers } from './api/export-handlers';
 import { MeshService } from './mesh/service';
 import { VERSION } from './version';
+import { startOperations, type Operations } from './operations/operations';
+import { operationsConfig } from './config/operations';
+import { operationsHandlers } from './api/operations-handlers';
 
 export interface NodeOptions {
   readonly host: HostKind;
@@ -51,6 +54,8 @@ export interface VitalMeshNode {
   readonly exporter: DatasetExporter;
   /** The mesh: facility PKI, peers, agreements, mTLS listener and puller (issue 8). */
   readonly mesh: MeshService;
+  /** Retention, scheduled backups, health probes and alerts (issue 9). */
+  readonly operations: Operations;
   close(): Promise<void>;
 }
 
@@ -120,6 +125,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     demo: config.demo,
     host: options.host,
     startedAt,
+    operations: () => operations.health.health(),
   };
   const liveDeps = { live, users: access.users };
   const catalog = hl7?.catalog ?? createVitalCatalog(config.localCodes ?? []);
@@ -145,6 +151,23 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     pullIntervalMs: (config.meshPullIntervalSeconds ?? 60) * 1000,
     pageSize: config.meshPageSize,
   });
+  const operations = startOperations({
+    config: config.operations ?? operationsConfig(undefined, {}, config.dataDir),
+    dataDir: config.dataDir,
+    facility: config.facilityName,
+    store,
+    keys,
+    chain: access.audit.chain,
+    audit: (entry) => access.audit.append(entry),
+    logger,
+    hl7,
+    certificateFiles: [
+      ...(config.mllpTls ? [{ name: 'MLLP TLS certificate', file: config.mllpTls.certFile }] : []),
+      ...(config.auditSyslog?.certFile
+        ? [{ name: 'syslog client certificate', file: config.auditSyslog.certFile }]
+        : []),
+    ],
+  });
 
   const api = createDispatcher({
     logger: logger.child({ module: 'api' }),
@@ -157,6 +180,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       ...patientHandlers(recordsDeps),
       ...productHandlers(products),
       ...exportHandlers(exportDeps),
+      ...operationsHandlers(operations),
     },
     streamHandlers: {
       ...nodeStreamHandlers(nodeDeps),
@@ -185,9 +209,12 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     fhir,
     exporter,
     mesh,
+    operations,
     async close() {
       if (closed) return;
       closed = true;
+      // A purge stops between batches, a running backup finishes; no alert fires during shutdown.
+      await operations.close();
       // Senders first, then the listener (it commits what is queued and ACKs it), then the store.
       await demoBeds?.stop();
       await hl7?.close();

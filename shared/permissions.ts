@@ -70,6 +70,13 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'exports.get': ['researcher'],
   'exports.list': ['researcher'],
   'exports.cancel': ['researcher'],
+  // Running the node for years (issue 9): IT sets retention and runs backups; compliance may read
+  // the classification, policies and run counts (disposal must be provable).
+  'retention.overview': ['it_admin', 'compliance_officer'],
+  'retention.setPolicy': ['it_admin'],
+  'retention.run': ['it_admin'],
+  'backups.status': ['it_admin'],
+  'backups.run': ['it_admin'],
 };
 
 export const STREAM_ACCESS: { readonly [S in StreamName]: Access } = {

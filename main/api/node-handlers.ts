@@ -1,3 +1,4 @@
+import type { OperationsHealth } from '../../shared/api/health';
 import type { NodeHealth } from '../../shared/api/node';
 import type { Store } from '../store/store';
 import { VERSION } from '../version';
@@ -10,17 +11,21 @@ export interface NodeHandlerDeps {
   readonly demo: boolean;
   readonly host: HostKind;
   readonly startedAt: number;
+  /** Disk, backups, probes and firing alerts (issue 9); absent where no monitor runs. */
+  readonly operations?: () => OperationsHealth;
 }
 
 export function nodeHealthOf(deps: NodeHandlerDeps): NodeHealth {
+  const operations = deps.operations?.();
   return {
-    status: 'ok',
+    status: operations && operations.alerts.length > 0 ? 'degraded' : 'ok',
     version: VERSION,
     uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
     schemaVersion: deps.store.schemaVersion(),
     keySource: deps.store.keySource,
     ...deps.store.sizes(),
     checkedAt: new Date().toISOString(),
+    ...(operations ? { operations } : {}),
   };
 }
 

@@ -51,6 +51,11 @@ export function openEncrypted(file: string, key: DbKey, options: OpenOptions = {
   }
   if (isNew) chmodSync(file, 0o600);
   if (!options.readonly) {
+    // Retention deletes rows for years; INCREMENTAL lets the purge hand freed pages back to the
+    // disk in small steps. SQLite takes the mode only while the file has no tables, and (found
+    // here) not once journal_mode=WAL is set: so first, on a new file. Older databases: see
+    // enableIncrementalVacuum in maintenance.ts.
+    if (isNew) db.pragma('auto_vacuum=INCREMENTAL');
     if (options.wal !== false) {
       // WAL: readers (console, exports) don't block the ingest writer.
       db.pragma('journal_mode=WAL');

@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openEncrypted } from './database';
+import { openEncrypted, type Db } from './database';
 import { StoreError, WrongKeyError } from './errors';
 import type { KeySource } from './key-source';
 import { assertNotNewer, schemaVersion } from './migrate';
@@ -136,4 +136,37 @@ export async function rotateDatabaseKey(dataDir: string, keys: KeySource): Promi
     if (!(error instanceof WrongKeyError)) throw error;
   }
   await keys.commit('database');
+}
+
+export type AutoVacuumMode = 'none' | 'full' | 'incremental';
+
+/** SQLite's auto_vacuum setting: 0 none, 1 full, 2 incremental. */
+export function autoVacuumMode(db: Db): AutoVacuumMode {
+  const mode = db.pragma('auto_vacuum', { simple: true }) as number;
+  return mode === 2 ? 'incremental' : mode === 1 ? 'full' : 'none';
+}
+
+/**
+ * Turns on incremental vacuum for a database created before it was the default. SQLite only
+ * changes the mode with a full VACUUM, which rewrites the whole file (and needs about its size
+ * again in free disk) under an exclusive lock: so the node must be stopped. Returns the mode
+ * before and after.
+ */
+export async function enableIncrementalVacuum(
+  dataDir: string,
+  keys: KeySource,
+): Promise<{ before: AutoVacuumMode; after: AutoVacuumMode }> {
+  const file = databasePath(dataDir);
+  if (!existsSync(file)) throw new StoreError(`no database in ${dataDir}`);
+  const { db } = await openWithKeySource(file, keys, 'database', (k) => openEncrypted(file, { bytes: k }));
+  try {
+    const before = autoVacuumMode(db);
+    if (before !== 'incremental') {
+      db.pragma('auto_vacuum=INCREMENTAL');
+      db.exec('VACUUM');
+    }
+    return { before, after: autoVacuumMode(db) };
+  } finally {
+    db.close();
+  }
 }

@@ -9,6 +9,8 @@ import { ingestMethods } from './ingest';
 import { observationMethods, patientMethods } from './patients';
 import { productMethods } from './products';
 import { exportMethods, exportStreams } from './exports';
+import { retentionMethods } from './retention';
+import { backupMethods } from './backups';
 
 /**
  * The whole renderer ↔ node API, written once. Each domain adds its methods in its own file and
@@ -28,6 +30,8 @@ export const methods = {
   ...observationMethods,
   ...productMethods,
   ...exportMethods,
+  ...retentionMethods,
+  ...backupMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export const streams = {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method, stream } from './define';
+import { operationsHealth } from './health';
 
 export const KEY_SOURCE_KINDS = ['keychain', 'file', 'passphrase'] as const;
 export const keySourceKind = z.enum(KEY_SOURCE_KINDS);
@@ -14,6 +15,8 @@ export const nodeHealth = z.object({
   storeBytes: z.number().int().nonnegative(),
   walBytes: z.number().int().nonnegative(),
   checkedAt: z.string(),
+  /** Disk, backups, each subsystem's probe and the alerts that are firing (issue 9). */
+  operations: operationsHealth.optional(),
 });
 export type NodeHealth = z.infer<typeof nodeHealth>;
 
@@ -29,7 +32,11 @@ export type NodeInfo = z.infer<typeof nodeInfo>;
 const empty = z.object({}).strict();
 
 export const nodeMethods = {
-  'node.health': method('Health of this node: store, key source, uptime.', empty, nodeHealth),
+  'node.health': method(
+    'Health of this node: store, key source, uptime; disk, backups, feeds, sources, certificates and firing alerts.',
+    empty,
+    nodeHealth,
+  ),
   'node.info': method('Name, version and facility of this node.', empty, nodeInfo),
 } as const;
 

@@ -9,6 +9,7 @@ import { m0300 } from './0300-products';
 import { m0500 } from './0500-alarms';
 import { m0510 } from './0510-observations-covering-index';
 import { m0520 } from './0520-mesh';
+import { m0530 } from './0530-retention';
 
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0500,
   m0510,
   m0520,
+  m0530,
 ];
