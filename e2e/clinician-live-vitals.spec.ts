@@ -23,8 +23,8 @@ function mllpPort(node: RunningNode): number {
 
 /**
  * Issue 5's journey: a clinician logs in, watches the demo unit update live, a value crosses a
- * limit (their own lowered limit: deterministic) and the tile alarms; they open the patient, see
- * trends with limit lines, and acknowledge the alarm.
+ * limit (their own limit, set in the patient view's editor: deterministic) and the tile alarms;
+ * they see the patient's trends with the limit lines, and acknowledge the alarm.
  */
 test('a clinician watches the unit live, sees an alarm, opens the patient and acknowledges it', async ({
   page,
@@ -50,13 +50,36 @@ test('a clinician watches the unit live, sees an alarm, opens the patient and ac
     })
     .not.toBe(`${firstHr}|${firstAge}`);
 
-  // Deterministic alarm: the clinician sets this patient's HR low limit above any plausible HR.
+  // Keyboard: focus the first tile and open it with Enter.
   const patientId = Number(await tile.getAttribute('data-patient-id'));
-  const set = await page.request.post(`${vmNode.url}/api/alarms.setPatientLimit`, {
-    data: { patientId, code: 'hr', limits: { low: 180, high: 220, criticalLow: 30, criticalHigh: 250 } },
-  });
-  expect(((await set.json()) as { ok: boolean }).ok).toBe(true);
   const alarmed = grid.locator(`a.tile[data-patient-id="${patientId}"]`);
+  await alarmed.focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`#/patients/${patientId}$`));
+  const view = page.getByRole('region', { name: 'Patient' });
+  await expect(view.getByRole('heading', { level: 2 })).not.toHaveText(/^Patient \d+$/);
+
+  // Deterministic alarm: the clinician raises this patient's HR low limit above any plausible HR,
+  // through the limits editor; first a low ≥ high, refused on its field.
+  const limits = view.getByRole('region', { name: 'Alarm limits for this patient' });
+  await limits.getByRole('button', { name: 'Edit Heart rate limits' }).click();
+  const form = limits.getByRole('form', { name: /^Heart rate alarm limits/ });
+  await form.getByLabel('Low', { exact: true }).fill('250');
+  await form.getByRole('button', { name: 'Save Heart rate limits' }).click();
+  await expect(form.getByLabel('Low', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByText(/^Low must be below high/)).toBeVisible();
+  await form.getByLabel('Critical low', { exact: true }).fill('30');
+  await form.getByLabel('Low', { exact: true }).fill('180');
+  await form.getByLabel('High', { exact: true }).fill('220');
+  await form.getByLabel('Critical high', { exact: true }).fill('250');
+  await form.getByRole('button', { name: 'Save Heart rate limits' }).click();
+  await expect(limits.getByText('Heart rate limits saved.')).toBeVisible();
+  await expect(limits.getByRole('row', { name: /^Heart rate/ })).toContainText('This patient');
+  const active = view.getByRole('region', { name: 'Active alarms' });
+  await expect(active.getByText(/HR \d+ < 180/)).toBeVisible({ timeout: 20_000 });
+
+  // The unit's tile reacts: alarm colour and the alarm in words.
+  await view.getByRole('link', { name: '← Unit' }).click();
   await expect(alarmed).toHaveClass(/tile--medium/, { timeout: 20_000 });
   await expect(alarmed.locator('.tile__alarm-text')).toHaveText(/^HR \d+ < 180$/);
   await screenshot(page, 'unit-view-1280x720', testInfo);
@@ -64,18 +87,13 @@ test('a clinician watches the unit live, sees an alarm, opens the patient and ac
   await screenshot(page, 'unit-view-1920x1080', testInfo);
   await page.setViewportSize({ width: 1280, height: 720 });
 
-  // Keyboard: focus the tile and open it with Enter.
-  await alarmed.focus();
-  await page.keyboard.press('Enter');
+  await alarmed.click();
   await expect(page).toHaveURL(new RegExp(`#/patients/${patientId}$`));
-  const view = page.getByRole('region', { name: 'Patient' });
-  await expect(view.getByRole('heading', { level: 2 })).not.toHaveText(/^Patient \d+$/);
   const hrChart = view.locator('figure.trend', { hasText: 'HR' }).first();
   await expect(hrChart.locator('canvas')).toBeVisible();
   await expect(hrChart.locator('.trend__summary')).toHaveText(
     /points, latest \d+ · limits 180–220 \(critical 30–250, patient\)/,
   );
-  const active = view.getByRole('region', { name: 'Active alarms' });
   await expect(active.getByText(/HR \d+ < 180/)).toBeVisible();
   await expect(view.locator('.pv__history')).toContainText('< 180');
   await screenshot(page, 'patient-view-before-ack-1280x720', testInfo);
