@@ -34,7 +34,7 @@ export const cohortSql = (codes: number, grain: Grain): string => `SELECT patien
   ${grain === 'raw' ? 'sum(value_num IS NOT NULL)' : `count(DISTINCT CASE WHEN value_num IS NOT NULL THEN observed_at / ${GRAIN_MS[grain]} END)`} AS n,
   sum(value_num IS NULL) AS missing
   FROM observations WHERE id <= ? AND code IN (${Array.from({ length: codes }, () => '?').join(', ')})
-  AND observed_at >= ? AND observed_at < ? GROUP BY patient_id, code`;
+  AND +observed_at >= ? AND +observed_at < ? GROUP BY patient_id, code`;
 
 export const PATIENT_ATTRIBUTES_SQL = `SELECT p.birth_date, p.sex, p.unit, z.zip, u.unit_type
   FROM patients p LEFT JOIN patient_zip z ON z.patient_id = p.id LEFT JOIN unit_types u ON u.unit = p.unit

@@ -188,7 +188,7 @@ class FhirNdjsonWriter implements DatasetWriter {
   async finish(): Promise<void> {}
 }
 
-const ROW_GROUP = 50_000;
+const ROW_GROUP = 25_000;
 
 /** hyparquet-writer's byte buffer, emptied into the sink after every row group. */
 class SinkByteWriter extends ByteWriter {
@@ -202,7 +202,7 @@ class SinkByteWriter extends ByteWriter {
   }
 }
 
-/** Parquet with an explicit schema (types don't depend on the first rows), row groups of 50,000. */
+/** Parquet with an explicit schema (types don't depend on the first rows), row groups of 25,000. */
 class ParquetDatasetWriter implements DatasetWriter {
   private readonly writer: ParquetWriter;
   private readonly bytes: SinkByteWriter;

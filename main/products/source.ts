@@ -64,13 +64,14 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => '?')
 
 /**
  * Raw rows in id order: the primary key is a contiguous scan, new rows always come after the
- * cursor, and the id is the cursor.
+ * cursor, and the id is the cursor. The time bounds are written `+observed_at` so the planner
+ * never trades the keyset order for the time index (0530) and a sort of the whole range.
  */
 export const rawPageSql = (
   codes: number,
 ): string => `SELECT id, patient_id, code, observed_at, value_num, unit,
   device_id FROM observations WHERE id > ? AND id <= ? AND code IN (${placeholders(codes)})
-  AND observed_at >= ? AND observed_at < ? AND value_num IS NOT NULL ORDER BY id LIMIT ?`;
+  AND +observed_at >= ? AND +observed_at < ? AND value_num IS NOT NULL ORDER BY id LIMIT ?`;
 
 /**
  * Aggregate input in (patient, code, time) order: served entirely by the covering index
@@ -79,7 +80,7 @@ export const rawPageSql = (
  */
 export const aggPageSql = (codes: number): string => `SELECT patient_id, code, observed_at, value_num, unit
   FROM observations WHERE (patient_id, code, observed_at) >= (?, ?, ?) AND id <= ?
-  AND code IN (${placeholders(codes)}) AND observed_at >= ? AND observed_at < ? AND value_num IS NOT NULL
+  AND code IN (${placeholders(codes)}) AND +observed_at >= ? AND +observed_at < ? AND value_num IS NOT NULL
   ORDER BY patient_id, code, observed_at LIMIT ?`;
 
 export interface SourcePage {
