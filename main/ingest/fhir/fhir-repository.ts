@@ -44,6 +44,8 @@ export class FhirRepository {
     | 'setDemographics'
     | 'fillDemographics'
     | 'flagConflict'
+    | 'setZip'
+    | 'fillZip'
     | 'insertConflict'
     | 'setLocation'
     | 'upsertDevice'
@@ -94,6 +96,10 @@ export class FhirRepository {
         given_name = coalesce(given_name, ?), birth_date = coalesce(birth_date, ?), sex = coalesce(sex, ?),
         updated_at = ? WHERE id = ?`),
       flagConflict: db.prepare('UPDATE patients SET demographics_conflict = 1, updated_at = ? WHERE id = ?'),
+      setZip: db.prepare(
+        'INSERT INTO patient_zip (patient_id, zip) VALUES (?, ?) ON CONFLICT (patient_id) DO UPDATE SET zip = excluded.zip',
+      ),
+      fillZip: db.prepare('INSERT OR IGNORE INTO patient_zip (patient_id, zip) VALUES (?, ?)'),
       // message_id 0: the disagreement came from a FHIR resource, not an HL7 message.
       insertConflict:
         db.prepare(`INSERT INTO patient_conflicts (patient_id, message_id, field, stored, received, at)
@@ -229,6 +235,8 @@ export class FhirRepository {
       if (conflict) this.s.flagConflict.run(now, patientId);
       this.s.fillDemographics.run(...demographics, now, patientId);
     }
+    // Like the demographics: the owning source sets the ZIP, another only fills it when missing.
+    if (p.zip) (owned ? this.s.setZip : this.s.fillZip).run(patientId, p.zip);
     for (const ident of p.identifiers)
       this.s.insertIdentifier.run(patientId, ident.system, ident.value, ident.type);
     return patientId;

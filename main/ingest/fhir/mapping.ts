@@ -97,6 +97,9 @@ export const patientSchema = z
       )
       .optional(),
     gender: z.enum(['male', 'female', 'other', 'unknown']).optional(),
+    address: z
+      .array(z.object({ use: z.string().optional(), postalCode: z.string().optional() }).loose())
+      .optional(),
     birthDate: z
       .string()
       .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'a FHIR date')
@@ -177,6 +180,8 @@ export interface MappedFhirPatient {
   readonly birthDate: string | undefined;
   /** PID-8 letters, as HL7 ingest stores them. */
   readonly sex: string | undefined;
+  /** The home address's postal code; only its ZIP3 ever leaves the node (Safe Harbor (B)). */
+  readonly zip: string | undefined;
 }
 
 const SEX = { male: 'M', female: 'F', other: 'O', unknown: 'U' } as const;
@@ -193,7 +198,18 @@ export function mapPatient(p: z.infer<typeof patientSchema>): MappedFhirPatient 
     given: name?.given?.join(' ') || undefined,
     birthDate: p.birthDate,
     sex: p.gender ? SEX[p.gender] : undefined,
+    zip: homePostalCode(p.address),
   };
+}
+
+/** The home address's postal code, else the first address that has one (old and temp addresses last). */
+function homePostalCode(addresses: z.infer<typeof patientSchema>['address']): string | undefined {
+  const withCode = (addresses ?? []).filter((a) => a.postalCode?.trim());
+  const pick =
+    withCode.find((a) => a.use === 'home') ??
+    withCode.find((a) => a.use !== 'old' && a.use !== 'temp') ??
+    withCode[0];
+  return pick?.postalCode?.trim();
 }
 
 /** The devices table's identifier for a FHIR Device: its first identifier, else the source reference. */

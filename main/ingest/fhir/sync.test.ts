@@ -151,6 +151,15 @@ describe('FHIR sync from a real R4 server', () => {
       sex: 'M',
       unit: 'Ward 1, Room 42, Bed 1',
     });
+    // His home address's postal code is kept for the ZIP3 a de-identified product may release.
+    const zip = db()
+      .prepare(
+        `SELECT z.zip FROM patient_zip z JOIN patient_identifiers i ON i.patient_id = z.patient_id
+         WHERE i.system = ? AND i.value = ?`,
+      )
+      .pluck()
+      .get(mrn?.system, mrn?.value);
+    expect(zip).toBe('3999');
 
     // A second run finds nothing new: the cursors hold, and nothing is stored twice.
     const again = await sync(db(), src);

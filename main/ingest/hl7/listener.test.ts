@@ -14,11 +14,19 @@ import { openScratchStore, silentLogger } from './test-support';
 
 const oru = (
   id: string,
-  opts: { mrn?: string; family?: string; dob?: string; hr?: string; msh15?: string; msh16?: string } = {},
+  opts: {
+    mrn?: string;
+    family?: string;
+    dob?: string;
+    address?: string;
+    hr?: string;
+    msh15?: string;
+    msh16?: string;
+  } = {},
 ) =>
   [
     `MSH|^~\\&|MON^0001^EUI-64|ICU|VM|FAC|20240301120000+0000||ORU^R01^ORU_R01|${id}|P|2.6|||${opts.msh15 ?? ''}|${opts.msh16 ?? ''}`,
-    `PID|||${opts.mrn ?? 'MRN1'}^^^HOSP^MR||${opts.family ?? 'Doe'}^Jane||${opts.dob ?? '19700101'}|F`,
+    `PID|||${opts.mrn ?? 'MRN1'}^^^HOSP^MR||${opts.family ?? 'Doe'}^Jane||${opts.dob ?? '19700101'}|F|||${opts.address ?? ''}`,
     'PV1||I|ICU^12^A',
     'OBR|1|||182777000^monitoring of patient^SCT|||20240301120000+0000',
     `OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|${opts.hr ?? '72'}|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F|||20240301120000+0000`,
@@ -154,9 +162,17 @@ describe('MLLP listener over raw sockets', () => {
     const socket = await open(port);
     const p = peer(socket);
     socket.write(frame(oru('P1')));
-    socket.write(frame(oru('P2', { family: 'Smith', dob: '19800101' })));
-    socket.write(frame(oru('P3', { mrn: 'MRN2' })));
-    await p.waitFor(3);
+    socket.write(
+      frame(oru('P2', { family: 'Smith', dob: '19800101', address: '1 Main St^^Boston^MA^02134' })),
+    );
+    socket.write(frame(oru('P3', { mrn: 'MRN2', address: '9 Elm St^^Concord^MA^01742' })));
+    socket.write(frame(oru('P4', { address: '5 Oak Rd^^Salem^MA^01970' })));
+    await p.waitFor(4);
+    // PID-11.5 fills a missing ZIP and never overwrites a known one.
+    expect(db.prepare('SELECT patient_id, zip FROM patient_zip ORDER BY patient_id').all()).toEqual([
+      { patient_id: 1, zip: '02134' },
+      { patient_id: 2, zip: '01742' },
+    ]);
     const patients = db
       .prepare('SELECT id, family_name, birth_date, demographics_conflict FROM patients ORDER BY id')
       .all();

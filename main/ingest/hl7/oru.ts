@@ -25,6 +25,8 @@ export interface MappedPatient {
   readonly given?: string;
   readonly birthDate?: string;
   readonly sex?: string;
+  /** PID-11.5 of the first address; only its ZIP3 ever leaves the node (Safe Harbor (B)). */
+  readonly zip?: string;
   readonly unit?: string;
   readonly room?: string;
   readonly bed?: string;
@@ -194,6 +196,7 @@ function mapPid(msg: Hl7Message, seg: Segment, issue: IssueFn): MappedPatient {
     given: opt(msg.get(seg, 5, 2)),
     birthDate,
     sex: opt(msg.get(seg, 8).toUpperCase()),
+    zip: opt(msg.get(seg, 11, 5)),
   };
 }
 

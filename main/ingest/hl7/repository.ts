@@ -72,6 +72,8 @@ export class IngestRepository {
       fillDemographics:
         db.prepare(`UPDATE patients SET family_name = coalesce(family_name, ?), given_name = coalesce(given_name, ?),
         birth_date = coalesce(birth_date, ?), sex = coalesce(sex, ?), updated_at = ? WHERE id = ?`),
+      // Filled, never overwritten: a differing ZIP is a move or an error, for a person to settle.
+      fillZip: db.prepare('INSERT OR IGNORE INTO patient_zip (patient_id, zip) VALUES (?, ?)'),
       setLocation: db.prepare('UPDATE patients SET unit = ?, room = ?, bed = ?, updated_at = ? WHERE id = ?'),
       flagConflict: db.prepare('UPDATE patients SET demographics_conflict = 1, updated_at = ? WHERE id = ?'),
       insertConflict:
@@ -124,6 +126,7 @@ export class IngestRepository {
       );
       for (const ident of p.identifiers)
         this.s.insertIdentifier?.run(id, ident.system, ident.value, ident.type);
+      if (p.zip) this.s.fillZip?.run(id, p.zip);
       return id;
     }
     for (const other of others) {
@@ -158,6 +161,7 @@ export class IngestRepository {
         now,
         first,
       );
+    if (p.zip) this.s.fillZip?.run(first, p.zip);
     const hasLocation = p.unit !== undefined || p.room !== undefined || p.bed !== undefined;
     if (
       hasLocation &&
