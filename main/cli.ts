@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { KEY_SOURCE_KINDS } from '../shared/api/node';
 import type { ConfigOverrides } from './config/config';
-import { backup, restore } from './cli/backup';
+import { backup, restore, verifyBackupFile } from './cli/backup';
 import { initKeyFile, rotateKey } from './cli/keys';
 import { startHeadless } from './cli/start';
 import { runSimulator, type SimulateOptions } from './cli/simulate';
@@ -137,9 +137,21 @@ export function buildCli(): Command {
     },
   );
 
-  withNodeOptions(program.command('backup').description('write a verified, encrypted backup (online)'))
-    .argument('<file>', 'the backup file to create')
-    .action(async (file: string, options: Record<string, unknown>) => {
+  withNodeOptions(
+    program
+      .command('backup')
+      .description(
+        'write a verified, encrypted backup (online); `backup verify <file>` is the restore drill for one',
+      ),
+  )
+    .argument('<file>', 'the backup file to create, or "verify"')
+    .argument('[backup]', 'with verify: the backup file to check')
+    .action(async (file: string, checked: string | undefined, options: Record<string, unknown>) => {
+      // `backup verify <file>`; a backup to be written to a file called verify is `./verify`.
+      if (file === 'verify') {
+        console.log(await verifyBackupFile(overrides(options), checked));
+        return;
+      }
       console.log(await backup(overrides(options), file));
     });
 
