@@ -23,6 +23,7 @@ import { DatasetExporter } from './export/exporter';
 import { productHandlers } from './api/product-handlers';
 import { exportHandlers, exportStreamHandlers } from './api/export-handlers';
 import { MeshService } from './mesh/service';
+import { meshHandlers } from './api/mesh-handlers';
 import { VERSION } from './version';
 import { startOperations, type Operations } from './operations/operations';
 import { operationsConfig } from './config/operations';
@@ -180,6 +181,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       ...patientHandlers(recordsDeps),
       ...productHandlers(products),
       ...exportHandlers(exportDeps),
+      ...meshHandlers(mesh),
       ...operationsHandlers(operations),
     },
     streamHandlers: {

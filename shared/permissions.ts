@@ -70,6 +70,29 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'exports.get': ['researcher'],
   'exports.list': ['researcher'],
   'exports.cancel': ['researcher'],
+  // The mesh (issue 8): IT enrols peers and drafts agreements; a compliance officer approves and
+  // revokes. Both read agreements and their preview, and either may suspend a peer at once.
+  // What peers shared with us is de-identified: IT runs the pulls, researchers read the rows.
+  'mesh.identity': ['it_admin', 'compliance_officer'],
+  'peers.list': ['it_admin', 'compliance_officer'],
+  'peers.import': ['it_admin'],
+  'peers.confirm': ['it_admin'],
+  'peers.suspend': ['it_admin', 'compliance_officer'],
+  'peers.resume': ['it_admin'],
+  'peers.remove': ['it_admin'],
+  'agreements.list': ['it_admin', 'compliance_officer'],
+  'agreements.history': ['it_admin', 'compliance_officer'],
+  'agreements.draft': ['it_admin'],
+  'agreements.revise': ['it_admin'],
+  'agreements.preview': ['it_admin', 'compliance_officer'],
+  'agreements.approve': ['compliance_officer'],
+  'agreements.revoke': ['compliance_officer'],
+  'received.list': ['it_admin', 'compliance_officer', 'researcher'],
+  'received.catalog': ['it_admin'],
+  'received.subscribe': ['it_admin'],
+  'received.unsubscribe': ['it_admin'],
+  'received.pull': ['it_admin'],
+  'received.rows': ['it_admin', 'researcher'],
   // Running the node for years (issue 9): IT sets retention and runs backups; compliance may read
   // the classification, policies and run counts (disposal must be provable).
   'retention.overview': ['it_admin', 'compliance_officer'],

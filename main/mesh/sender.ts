@@ -48,6 +48,14 @@ export class MeshSender {
     };
   }
 
+  requireProduct(productId: string): void {
+    this.deps.catalog.definitions.require(productId);
+  }
+
+  requireProfile(name: string): void {
+    this.deps.profiles.require(name);
+  }
+
   catalogFor(peerFacilityId: string): WireCatalog['products'] {
     const out: WireCatalog['products'] = [];
     for (const a of this.deps.agreements.activeFor(peerFacilityId)) {

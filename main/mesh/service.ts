@@ -98,6 +98,10 @@ export class MeshService {
     return mesh;
   }
 
+  get displayName(): string {
+    return this.options.facilityName;
+  }
+
   /** The bound listener port, or undefined when the listener is off. */
   get port(): number | undefined {
     return this.server?.port;

@@ -9,6 +9,7 @@ import { ingestMethods } from './ingest';
 import { observationMethods, patientMethods } from './patients';
 import { productMethods } from './products';
 import { exportMethods, exportStreams } from './exports';
+import { agreementMethods, meshMethods, peerMethods, receivedMethods } from './mesh';
 import { retentionMethods } from './retention';
 import { backupMethods } from './backups';
 
@@ -30,6 +31,10 @@ export const methods = {
   ...observationMethods,
   ...productMethods,
   ...exportMethods,
+  ...meshMethods,
+  ...peerMethods,
+  ...agreementMethods,
+  ...receivedMethods,
   ...retentionMethods,
   ...backupMethods,
 } as const satisfies Record<string, MethodSpec>;

@@ -12,3 +12,4 @@ export * from './ingest';
 export * from './patients';
 export * from './products';
 export * from './exports';
+export * from './mesh';
