@@ -111,6 +111,7 @@ export function ingestHandlers(deps: IngestHandlerDeps): Pick<Handlers, 'ingest.
           commits: counters?.commits ?? 0,
         },
         messagesPerSecond: hl7?.ingest.rate() ?? 0,
+        ...(hl7 ? { timings: hl7.ingest.timings() } : {}),
         lastMessageAt: iso(counters?.lastMessageAt ?? null),
         totals: totals(),
         devices: devices.all().map((d) => ({

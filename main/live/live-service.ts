@@ -92,7 +92,7 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
       ? undefined
       : setInterval(() => {
           try {
-            engine.tick();
+            options.db.transaction(() => engine.tick())();
           } catch (err) {
             log.error({ err }, 'alarm tick failed');
           }
@@ -148,7 +148,8 @@ export function createLiveService(options: LiveServiceOptions): LiveService {
         }
       }
       try {
-        engine.observe(heard);
+        // One transaction for the alarm episodes this batch starts and ends (one write, not one each).
+        options.db.transaction(() => engine.observe(heard))();
       } catch (err) {
         // The values are committed and shown; an alarm store failure must not undo that.
         log.error({ err }, 'alarm evaluation failed');

@@ -3,6 +3,8 @@ import { method } from './define';
 
 export const HL7_OUTCOMES = ['accepted', 'duplicate', 'rejected'] as const;
 
+const percentiles = z.object({ p50: z.number(), p99: z.number(), max: z.number() });
+
 export const ingestStatus = z.object({
   listener: z.object({
     enabled: z.boolean(),
@@ -34,6 +36,22 @@ export const ingestStatus = z.object({
     commits: z.number().int(),
   }),
   messagesPerSecond: z.number(),
+  /**
+   * Where recent messages spent their time in the node, in ms (main/ingest/hl7/timings.ts):
+   * parse, queue before the group commit, the commit, frame → ACK written; and the event loop's
+   * delay since the last read. Absent when the listener is off.
+   */
+  timings: z
+    .object({
+      samples: z.number().int(),
+      parseMs: percentiles,
+      queueMs: percentiles,
+      commitMs: percentiles,
+      inNodeMs: percentiles,
+      messagesPerCommit: z.number(),
+      eventLoopDelayMs: percentiles,
+    })
+    .optional(),
   lastMessageAt: z.string().nullable(),
   /** All messages kept in the store, by outcome. */
   totals: z.object({ accepted: z.number().int(), duplicate: z.number().int(), rejected: z.number().int() }),

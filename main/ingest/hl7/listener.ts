@@ -110,23 +110,24 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
     // ACKs leave in arrival order even though each waits for its group commit.
     let tail: Promise<void> = Promise.resolve();
-    const send = (acks: Promise<Buffer[]>) => {
+    const send = (acks: Promise<Buffer[]>, frameAt: number) => {
       tail = tail.then(async () => {
         const frames = await acks;
         if (socket.destroyed) return;
         for (const f of frames) socket.write(f);
+        ingest.noteAckWritten(frameAt);
       });
     };
     const framer = new MllpFramer(maxFrame, {
       onFrame(payload) {
         status.messages++;
         status.lastMessageAt = Date.now();
-        send(ingest.receive(payload, conn));
+        send(ingest.receive(payload, conn), ingest.clock());
       },
       onOversized(head, total) {
         status.messages++;
         log.warn({ bytes: total, limit: maxFrame }, 'oversized MLLP frame refused');
-        send(ingest.receiveOversized(head, total, maxFrame, conn));
+        send(ingest.receiveOversized(head, total, maxFrame, conn), ingest.clock());
       },
       onJunk(bytes, why) {
         ingest.noteJunk(bytes);

@@ -6,6 +6,7 @@ import { decide, headerOnly, type Decision } from './decide';
 import { frame as mllpFrame } from './mllp';
 import type { Hl7Issue } from './oru';
 import { IngestRepository } from './repository';
+import { IngestClock, type IngestTimings } from './timings';
 
 /** An audit entry as the audit chain takes it (`audit.append`); ingest never writes PHI into it. */
 export interface IngestAuditEntry {
@@ -77,6 +78,14 @@ export interface Ingest {
   rate(): number;
   /** Commits what is queued now (tests, shutdown). */
   flush(): void;
+  /** Where recent messages spent their time in the node (ingest.status, bench/live.ts). */
+  timings(): IngestTimings;
+  /** The listener's share: frame complete (`clock.now()` then) → ACK written. */
+  noteAckWritten(frameAt: number): void;
+  /** The clock the timings use (performance.now()). */
+  readonly clock: () => number;
+  /** Stops the event-loop delay monitor. */
+  close(): void;
 }
 
 interface Job {
@@ -84,6 +93,8 @@ interface Job {
   readonly decision: Decision;
   readonly conn: ConnectionInfo;
   readonly receivedAt: number;
+  /** clock.now() when queued. */
+  readonly queuedAt: number;
   readonly resolve: (acks: Buffer[]) => void;
 }
 
@@ -114,6 +125,7 @@ export function createIngest(options: IngestOptions): Ingest {
     lastMessageAt: null,
   };
   const perSecond = new Map<number, number>();
+  const clock = new IngestClock();
   let queue: Job[] = [];
   let scheduled = false;
 
@@ -252,12 +264,15 @@ export function createIngest(options: IngestOptions): Ingest {
     const stored: StoredObservations[] = [];
     const results: AckOut[][] = [];
     const before = { ...counters };
+    const startedAt = clock.now();
+    for (const job of jobs) clock.queue.add(startedAt - job.queuedAt);
     try {
       db.transaction(() => {
         const seen = new Set<string>();
         for (const job of jobs) results.push(write(job, seen, stored));
       })();
       counters.commits++;
+      clock.committed(jobs.length, clock.now() - startedAt);
     } catch (error) {
       // The transaction rolled back: so do the counts it made.
       Object.assign(counters, before);
@@ -312,7 +327,7 @@ export function createIngest(options: IngestOptions): Ingest {
     perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
     if (perSecond.size > 20) for (const k of perSecond.keys()) if (k < second - 15) perSecond.delete(k);
     return new Promise((resolve) => {
-      queue.push({ raw, decision, conn, receivedAt, resolve });
+      queue.push({ raw, decision, conn, receivedAt, queuedAt: clock.now(), resolve });
       if (!scheduled) {
         scheduled = true;
         // Everything that arrives in this turn of the event loop joins the same transaction.
@@ -324,6 +339,7 @@ export function createIngest(options: IngestOptions): Ingest {
   return {
     receive(payload, conn) {
       const receivedAt = now();
+      const parseStart = clock.now();
       let decision: Decision;
       try {
         decision = decide(payload, { catalog, keepTypes }, receivedAt);
@@ -344,6 +360,7 @@ export function createIngest(options: IngestOptions): Ingest {
           reason: 'internal error while reading the message',
         };
       }
+      clock.parse.add(clock.now() - parseStart);
       return enqueue(payload, decision, conn, receivedAt);
     },
     receiveOversized(head, totalBytes, limit, conn) {
@@ -381,5 +398,9 @@ export function createIngest(options: IngestOptions): Ingest {
       return sum / 10;
     },
     flush,
+    timings: () => clock.read(),
+    noteAckWritten: (frameAt) => clock.inNode.add(clock.now() - frameAt),
+    clock: clock.now,
+    close: () => clock.close(),
   };
 }

@@ -125,6 +125,9 @@ export async function startHl7Ingest(
     catalog,
     maxFrameBytes,
     connections: () => listener.connections(),
-    close: () => listener.close(),
+    close: async () => {
+      await listener.close();
+      ingest.close();
+    },
   };
 }
