@@ -60,8 +60,24 @@ export function applyEvent(model: LiveModel, event: VitalsEvent, receivedAt = Da
     beds,
     values,
     alarms,
-    clockOffsetMs: event.serverTime - receivedAt,
+    clockOffsetMs: offsetAfter(
+      event.snapshot ? undefined : model.clockOffsetMs,
+      event.serverTime - receivedAt,
+    ),
   };
+}
+
+/** Ages are shown in whole seconds: an offset that moved less than this is kept as it was. */
+const OFFSET_STEP_MS = 500;
+
+/**
+ * Every event measures the offset anew, a few ms off the last (network, event loop). Passing each
+ * one on would change a value every tile reads, re-rendering all 100 beds ten times a second for
+ * a difference no one can see; so it changes only when it moved by a visible amount.
+ */
+function offsetAfter(previous: number | undefined, measured: number): number {
+  if (previous === undefined || Math.abs(measured - previous) >= OFFSET_STEP_MS) return measured;
+  return previous;
 }
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
