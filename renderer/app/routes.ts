@@ -16,6 +16,8 @@ export const SETTINGS_PAGES = [
   { id: 'node', label: 'Node', path: '/settings/node' },
   { id: 'users', label: 'Users', path: '/settings/users' },
   { id: 'alarms', label: 'Alarm defaults', path: '/settings/alarms' },
+  { id: 'health', label: 'Health', path: '/settings/health' },
+  { id: 'retention', label: 'Retention', path: '/settings/retention' },
 ] as const;
 export type SettingsPageId = (typeof SETTINGS_PAGES)[number]['id'];
 

@@ -24,6 +24,8 @@ export const SCREEN_NEEDS: Partial<Record<ScreenId, readonly Need[]>> = {
 export const SETTINGS_PAGE_NEEDS: Partial<Record<SettingsPageId, readonly Need[]>> = {
   users: [{ method: 'users.list' }],
   alarms: [{ method: 'alarms.setUnitLimit' }],
+  health: [{ method: 'backups.status' }],
+  retention: [{ method: 'retention.overview' }],
 };
 
 const mayUse = (need: Need, role: Role): boolean =>

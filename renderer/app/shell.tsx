@@ -2,6 +2,7 @@ import { useRef } from 'react';
 import type { NodeInfo } from '../../shared/api/node';
 import { ROLE_LABELS } from '../../shared/roles';
 import { UserMenu } from '../features/auth/user-menu';
+import { AlertBanner } from '../features/health/alert-banner';
 import { AuditScreen } from '../features/audit/audit-screen';
 import { ExportsScreen } from '../features/exports/exports-screen';
 import { ProductsScreen } from '../features/products/products-screen';
@@ -61,6 +62,7 @@ export function Shell() {
         {demo ? (
           <p className="demo-banner">Demo node: its data is for demonstration only, not for clinical use.</p>
         ) : null}
+        <AlertBanner />
         <header className="page-header">
           <h1 className="page-header__title">{titleFor(route)}</h1>
         </header>

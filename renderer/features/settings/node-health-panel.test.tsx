@@ -44,7 +44,9 @@ describe('Settings → Node', () => {
     const checkedAt = screen.getByText(fact('Checked at') ?? '', { selector: 'time' });
     expect(checkedAt.getAttribute('datetime')).toBe(NODE_HEALTH.checkedAt);
     expect(checkedAt.textContent).toMatch(/2026/);
+    // The page's own heartbeat; IT's alert banner (shell) keeps a slower one of its own.
     expect(fake.subscriptions.map((s) => [s.stream, s.params])).toEqual([
+      ['node.heartbeat', { intervalMs: 10_000 }],
       ['node.heartbeat', { intervalMs: 5000 }],
     ]);
   });

@@ -2,6 +2,8 @@ import { useAppState } from '../../app/context';
 import { hrefFor, SETTINGS_PAGES, type SettingsPageId } from '../../app/routes';
 import { mayOpenSettingsPage } from '../../app/screen-access';
 import { AlarmDefaultsPanel } from './alarm-defaults-panel';
+import { HealthPanel } from '../health/health-panel';
+import { RetentionPanel } from '../retention/retention-panel';
 import { NodeHealthPanel } from './node-health-panel';
 import { UsersPanel } from './users-panel';
 import './settings.css';
@@ -31,16 +33,18 @@ export function SettingsScreen(props: { page: SettingsPageId }) {
         {mayOpenSettingsPage(props.page, role) ? (
           <SettingsPage page={props.page} />
         ) : (
-          <p className="panel">
-            {props.page === 'alarms'
-              ? 'Only facility IT sets the units’ alarm defaults.'
-              : 'Only facility IT manages user accounts.'}
-          </p>
+          <p className="panel">{REFUSALS[props.page] ?? 'Only facility IT manages user accounts.'}</p>
         )}
       </div>
     </div>
   );
 }
+
+const REFUSALS: Partial<Record<SettingsPageId, string>> = {
+  alarms: 'Only facility IT sets the units’ alarm defaults.',
+  health: 'Only facility IT watches the node’s health and backups.',
+  retention: 'Only facility IT and compliance see retention.',
+};
 
 function SettingsPage(props: { page: SettingsPageId }) {
   switch (props.page) {
@@ -50,5 +54,9 @@ function SettingsPage(props: { page: SettingsPageId }) {
       return <UsersPanel />;
     case 'alarms':
       return <AlarmDefaultsPanel />;
+    case 'health':
+      return <HealthPanel />;
+    case 'retention':
+      return <RetentionPanel />;
   }
 }

@@ -1,0 +1,189 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { BackupStatus } from '../../../shared/api/backups';
+import type { ApiErrorBody } from '../../../shared/api/errors';
+import type { HealthAlert, HealthItem, HealthStatus, ProbeReport } from '../../../shared/api/health';
+import { ApiErrorAlert } from '../../components/api-error-alert';
+import { useClient } from '../../app/context';
+import { formatBytes, formatDateTime } from '../settings/format';
+import { useNodeHealth } from '../settings/use-node-health';
+import '../../components/dense-table.css';
+import './health.css';
+
+const INTERVAL_MS = 5000;
+
+const BADGE: Record<HealthStatus, string> = {
+  ok: 'badge badge--ok',
+  warning: 'badge badge--warn',
+  critical: 'badge badge--danger',
+};
+const STATUS_TEXT: Record<HealthStatus, string> = { ok: 'OK', warning: 'Warning', critical: 'Critical' };
+
+/** Settings → Health (IT): firing alerts, disk and backups, then each subsystem's probe. */
+export function HealthPanel() {
+  const { health, error } = useNodeHealth(INTERVAL_MS);
+  if (!health) {
+    if (error) return <ApiErrorAlert error={error} what="the node's health" />;
+    return (
+      <p className="muted" role="status">
+        Checking the node…
+      </p>
+    );
+  }
+  const ops = health.operations;
+  if (!ops) return <p className="panel">This node does not run health checks.</p>;
+  return (
+    <div className="health">
+      <Alerts alerts={ops.alerts} />
+      <section className="health__section" aria-labelledby="health-disk">
+        <h2 id="health-disk" className="health__title">
+          Store and disk
+        </h2>
+        <p>
+          Store {formatBytes(health.storeBytes)}, WAL {formatBytes(health.walBytes)};{' '}
+          {formatBytes(ops.disk.freeBytes)} free of {formatBytes(ops.disk.totalBytes)} (
+          <span data-testid="free-percent">{ops.disk.freePercent.toFixed(1)} %</span>).
+        </p>
+      </section>
+      <Backups />
+      {ops.probes
+        .filter((p) => p.id !== 'store' && p.id !== 'backups')
+        .map((probe) => (
+          <Probe key={probe.id} probe={probe} />
+        ))}
+    </div>
+  );
+}
+
+function Alerts(props: { alerts: readonly HealthAlert[] }) {
+  if (props.alerts.length === 0) {
+    return (
+      <p className="health__all-well" role="status">
+        No alerts: every check passes.
+      </p>
+    );
+  }
+  return (
+    <section className="health__section" aria-labelledby="health-alerts">
+      <h2 id="health-alerts" className="health__title">
+        Alerts ({props.alerts.length})
+      </h2>
+      <ul className="health__alerts" aria-label="Firing alerts">
+        {props.alerts.map((a) => (
+          <li key={a.id} className={`health__alert health__alert--${a.severity}`}>
+            <span className={BADGE[a.severity]}>{STATUS_TEXT[a.severity]}</span> {a.message}{' '}
+            <span className="muted">since {formatDateTime(a.since)}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+const factText = (value: HealthItem['facts'][string]) =>
+  value === null ? '—' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value);
+
+function Probe(props: { probe: ProbeReport }) {
+  const { probe } = props;
+  const keys = [...new Set(probe.items.flatMap((i) => Object.keys(i.facts)))];
+  const titleId = `probe-${probe.id}`;
+  return (
+    <section className="health__section" aria-labelledby={titleId}>
+      <h2 id={titleId} className="health__title">
+        {probe.label} <span className={BADGE[probe.status]}>{STATUS_TEXT[probe.status]}</span>
+      </h2>
+      <p className="muted">{probe.summary}</p>
+      {probe.items.length > 0 ? (
+        <table className="dense-table" aria-label={probe.label}>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Status</th>
+              {keys.map((k) => (
+                <th key={k} scope="col">
+                  {k}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {probe.items.map((item) => (
+              <tr key={item.name}>
+                <td>{item.name}</td>
+                <td>
+                  <span className={BADGE[item.status]}>{STATUS_TEXT[item.status]}</span>
+                </td>
+                {keys.map((k) => (
+                  <td key={k}>{factText(item.facts[k] ?? null)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+function Backups() {
+  const client = useClient();
+  const [status, setStatus] = useState<BackupStatus | undefined>();
+  const [error, setError] = useState<ApiErrorBody | undefined>();
+  const [running, setRunning] = useState(false);
+  const load = useCallback(() => {
+    void client.call('backups.status', {}).then((r) => (r.ok ? setStatus(r.value) : setError(r.error)));
+  }, [client]);
+  useEffect(load, [load]);
+  const runNow = () => {
+    setRunning(true);
+    void client.call('backups.run', {}).then((r) => {
+      setRunning(false);
+      if (!r.ok) setError(r.error);
+      else setError(undefined);
+      load();
+    });
+  };
+  return (
+    <section className="health__section" aria-labelledby="health-backups">
+      <h2 id="health-backups" className="health__title">
+        Backups
+      </h2>
+      {error ? <ApiErrorAlert error={error} what="backups" /> : null}
+      {status ? (
+        <>
+          <p>
+            {status.configured
+              ? `Every ${status.intervalHours} h into ${status.dir}, newest ${status.keep} kept.`
+              : 'No backup folder is configured (operations.backup.dir in config.json, or VITALMESH_BACKUP_DIR).'}{' '}
+            Last verified backup:{' '}
+            {status.lastSuccess ? formatDateTime(status.lastSuccess.finishedAt) : 'none'}.
+          </p>
+          <button type="button" className="button" disabled={!status.configured || running} onClick={runNow}>
+            {running ? 'Backing up…' : 'Back up now'}
+          </button>
+          {status.recent.length > 0 ? (
+            <table className="dense-table" aria-label="Recent backups">
+              <thead>
+                <tr>
+                  <th scope="col">Finished</th>
+                  <th scope="col">File</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Verified</th>
+                </tr>
+              </thead>
+              <tbody>
+                {status.recent.map((r) => (
+                  <tr key={r.id}>
+                    <td>{formatDateTime(r.finishedAt)}</td>
+                    <td>{r.file}</td>
+                    <td>{r.bytes === null ? '—' : formatBytes(r.bytes)}</td>
+                    <td>{r.outcome === 'ok' ? `yes (schema ${r.schemaVersion})` : `failed: ${r.error}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
