@@ -190,7 +190,14 @@ export class MeshServer {
     try {
       let plan = sender.plan(agreement, productId, cursor);
       let batches = sender.batches(plan);
+      // One batch in flight: the next one is made while the previous is on its way, but it is
+      // written only after that write completed and the agreement was checked again, so a
+      // revocation stops the flow within one batch.
+      let inFlight: Promise<void> = Promise.resolve();
       while (!stopped) {
+        const next = batches.next();
+        await inFlight;
+        if (stopped) break;
         // Before every batch: is the agreement still in force, and on the same terms?
         const now = sender.authorise(peer.facilityId, productId);
         if (isRefusal(now)) {
@@ -199,20 +206,19 @@ export class MeshServer {
           break;
         }
         if (!sameTerms(now, agreement)) {
+          // New terms apply from this batch on: the one made under the old terms is dropped.
           agreement = now;
           open.agreementId = agreement.id;
           plan = sender.plan(agreement, productId, cursor);
           batches = sender.batches(plan);
+          continue;
         }
-        const next = batches.next();
         if (next.done) break;
         const from = cursor;
         cursor = next.value.cursor;
         if (from === cursor && next.value.rows.length === 0) continue; // nothing new after the cursor
         const wire = sender.toWire(agreement, plan, from, next.value);
-        // One batch in flight: the next is made (and the agreement re-checked) only once this one
-        // has gone to the connection, so a revocation stops the flow within one batch.
-        await new Promise<void>((resolve, reject) =>
+        inFlight = new Promise<void>((resolve, reject) =>
           call.write(wire, (error: Error | null | undefined) => (error ? reject(error) : resolve())),
         );
         sent++;
@@ -227,6 +233,7 @@ export class MeshServer {
         });
         if (maxBatches > 0 && sent >= maxBatches) break;
       }
+      await inFlight;
       if (!stopped) call.end();
     } catch (error) {
       this.deps.logger.warn({ err: error, productId }, 'mesh pull failed');
