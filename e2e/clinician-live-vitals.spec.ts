@@ -119,7 +119,21 @@ test('the unit view keeps rendering with 100 beds updating', async ({ page, vmNo
   test.setTimeout(150_000);
   const sim = spawn(
     CLI,
-    ['simulate', '--beds', '100', '--units', 'ICU', '--port', String(mllpPort(vmNode)), '--seed', '5'],
+    // From bed 8 on: the demo's own beds are 0–7, and sharing their MRNs would move patients
+    // between ICU and Ward 3 with every message.
+    [
+      'simulate',
+      '--beds',
+      '100',
+      '--first-bed',
+      '8',
+      '--units',
+      'ICU',
+      '--port',
+      String(mllpPort(vmNode)),
+      '--seed',
+      '5',
+    ],
     { env: vmNode.env, stdio: 'ignore' },
   );
   try {
