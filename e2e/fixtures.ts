@@ -21,6 +21,7 @@ export interface RunningNode {
 
 export async function startNode(
   extraArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
 ): Promise<{ node: RunningNode; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'vitalmesh-e2e-'));
   const env: NodeJS.ProcessEnv = {
@@ -32,6 +33,7 @@ export async function startNode(
     VITALMESH_MLLP_PORT: '0',
     // Tests run from source so they see the code under test, not a stale bundle.
     VITALMESH_FROM_SOURCE: '1',
+    ...extraEnv,
   };
   const cli: RunningNode['cli'] = (args, input) => {
     const r = spawnSync(CLI, args, { env, encoding: 'utf8', input, timeout: 60_000 });
@@ -99,10 +101,16 @@ export async function logIn(page: Page, username: string, password: string): Pro
  * `vmNode` is a node started for the test; `nodeArgs` are extra `vitalmesh start` flags, e.g.
  * `test.use({ nodeArgs: ['--demo'] })` for the demo users and simulated beds.
  */
-export const test = base.extend<{ vmNode: RunningNode; nodeArgs: string[] }>({
+export const test = base.extend<{
+  vmNode: RunningNode;
+  nodeArgs: string[];
+  nodeEnv: Record<string, string>;
+}>({
   nodeArgs: [[], { option: true }],
-  vmNode: async ({ nodeArgs }, use) => {
-    const { node, stop } = await startNode(nodeArgs);
+  /** Extra environment for the node, e.g. short alert thresholds: `test.use({ nodeEnv: {…} })`. */
+  nodeEnv: [{}, { option: true }],
+  vmNode: async ({ nodeArgs, nodeEnv }, use) => {
+    const { node, stop } = await startNode(nodeArgs, nodeEnv);
     await use(node);
     await stop();
   },

@@ -119,6 +119,7 @@ export function buildCli(): Command {
     .option('--units <list>', 'comma-separated units the beds are spread over', 'ICU,Ward 3')
     .option('--messages <n>', 'stop after this many messages per bed (default: until Ctrl-C)', positiveInt)
     .option('--seed <n>', 'seed for the simulated patients and their vitals', positiveInt, 1)
+    .option('--first-bed <n>', 'number of the first bed (beside a demo node: 8)', positiveInt)
     .action(async (options: SimulateOptions) => {
       await runSimulator(options);
     });

@@ -9,6 +9,7 @@ export interface SimulateOptions {
   readonly units: string;
   readonly messages?: number;
   readonly seed: number;
+  readonly firstBed?: number;
 }
 
 /**
@@ -28,6 +29,7 @@ export async function runSimulator(options: SimulateOptions): Promise<void> {
     ratePerBed: options.rate,
     units,
     seed: options.seed,
+    firstBed: options.firstBed,
     messagesPerBed: options.messages,
     logger,
   });

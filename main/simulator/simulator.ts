@@ -21,6 +21,11 @@ export interface SimulatorOptions {
   readonly logger: Logger;
   /** Called for every ACK received (tests and the crash test record the AA'd control ids). */
   readonly onAck?: (bed: number, controlId: string, code: string) => void;
+  /**
+   * Number of the first bed (default 0): identities (EUI-64, MRN) follow the bed number, so a
+   * simulator started beside the demo's beds 0–7 with firstBed 8 adds new monitors, not twins.
+   */
+  readonly firstBed?: number;
   /** Stop after this many messages per bed (default: run until stopped). */
   readonly messagesPerBed?: number;
 }
@@ -53,7 +58,7 @@ export function startSimulator(options: SimulatorOptions): Simulator {
   const units = options.units && options.units.length > 0 ? options.units : ['ICU'];
   const perUnit = Math.ceil(options.beds / units.length);
   const beds = Array.from({ length: options.beds }, (_, i) =>
-    simulatedBed(i, random, units[Math.floor(i / perUnit)], i % perUnit),
+    simulatedBed((options.firstBed ?? 0) + i, random, units[Math.floor(i / perUnit)], i % perUnit),
   );
   const runId = options.runId ?? Date.now().toString(36);
   const stats: SimulatorStats = { sent: 0, acked: 0, rejected: 0, resends: 0 };

@@ -19,7 +19,11 @@ function FiringAlerts() {
   const alerts = health?.operations?.alerts ?? [];
   if (alerts.length === 0) return null;
   const critical = alerts.some((a) => a.severity === 'critical');
-  const first = alerts[0]!;
+  // The worst first, and among equals the newest: what just went wrong is what IT wants to read.
+  const first = [...alerts].sort(
+    (a, b) =>
+      Number(b.severity === 'critical') - Number(a.severity === 'critical') || b.since.localeCompare(a.since),
+  )[0]!;
   return (
     <p className={`alert-banner${critical ? ' alert-banner--critical' : ''}`} role="alert">
       {alerts.length === 1 ? '1 alert' : `${alerts.length} alerts`}: {first.message}

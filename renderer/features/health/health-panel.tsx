@@ -82,45 +82,79 @@ function Alerts(props: { alerts: readonly HealthAlert[] }) {
 const factText = (value: HealthItem['facts'][string]) =>
   value === null ? '—' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value);
 
+/** `lastMessageAgeSeconds` → `last message age (s)`: fact names as IT reads them. */
+const factLabel = (key: string) =>
+  key
+    .replace(/Seconds$/, ' (s)')
+    .replace(/Bytes$/, ' (bytes)')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+
+/** Items with the same facts share a table (the listener's figures apart from its devices'). */
+function groups(items: readonly HealthItem[]): HealthItem[][] {
+  const byKeys = new Map<string, HealthItem[]>();
+  for (const item of items) {
+    const key = Object.keys(item.facts).sort().join(',');
+    byKeys.set(key, [...(byKeys.get(key) ?? []), item]);
+  }
+  return [...byKeys.values()];
+}
+
 function Probe(props: { probe: ProbeReport }) {
   const { probe } = props;
-  const keys = [...new Set(probe.items.flatMap((i) => Object.keys(i.facts)))];
   const titleId = `probe-${probe.id}`;
+  const tables = groups(probe.items);
   return (
     <section className="health__section" aria-labelledby={titleId}>
       <h2 id={titleId} className="health__title">
         {probe.label} <span className={BADGE[probe.status]}>{STATUS_TEXT[probe.status]}</span>
       </h2>
       <p className="muted">{probe.summary}</p>
-      {probe.items.length > 0 ? (
-        <table className="dense-table" aria-label={probe.label}>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              {keys.map((k) => (
-                <th key={k} scope="col">
-                  {k}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {probe.items.map((item) => (
-              <tr key={item.name}>
-                <td>{item.name}</td>
-                <td>
-                  <span className={BADGE[item.status]}>{STATUS_TEXT[item.status]}</span>
-                </td>
-                {keys.map((k) => (
-                  <td key={k}>{factText(item.facts[k] ?? null)}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {tables.map((items, index) => (
+        <ItemTable
+          key={index}
+          // The longest group (the devices, the sources) carries the probe's name.
+          label={
+            items.length === Math.max(...tables.map((t) => t.length))
+              ? probe.label
+              : `${probe.label}: ${items[0]!.name}`
+          }
+          items={items}
+        />
+      ))}
     </section>
+  );
+}
+
+function ItemTable(props: { label: string; items: readonly HealthItem[] }) {
+  const keys = Object.keys(props.items[0]!.facts);
+  return (
+    <table className="dense-table health__table" aria-label={props.label}>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Status</th>
+          {keys.map((k) => (
+            <th key={k} scope="col">
+              {factLabel(k)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.items.map((item) => (
+          <tr key={item.name}>
+            <td>{item.name}</td>
+            <td>
+              <span className={BADGE[item.status]}>{STATUS_TEXT[item.status]}</span>
+            </td>
+            {keys.map((k) => (
+              <td key={k}>{factText(item.facts[k] ?? null)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
