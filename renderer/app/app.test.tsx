@@ -50,7 +50,10 @@ describe('shell', () => {
     await screen.findByText(/St\. Example Regional Hospital/);
     // Audit is built (renderer/features/audit has its own tests).
     for (const target of SCREENS.filter(
-      (s) => !['settings', 'audit', 'live', 'patients', 'products', 'exports', 'sources'].includes(s.id),
+      (s) =>
+        !['settings', 'audit', 'live', 'patients', 'products', 'exports', 'sources', 'sharing'].includes(
+          s.id,
+        ),
     )) {
       fireEvent.click(within(mainNav()).getByRole('link', { name: target.label }));
       await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe(target.label));

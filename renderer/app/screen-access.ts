@@ -19,6 +19,7 @@ export const SCREEN_NEEDS: Partial<Record<ScreenId, readonly Need[]>> = {
   sources: [{ method: 'ingest.status' }, { method: 'fhir.sources.list' }],
   products: [{ method: 'products.list' }],
   exports: [{ method: 'exports.create' }],
+  sharing: [{ method: 'peers.list' }, { method: 'agreements.list' }, { method: 'received.list' }],
 };
 
 export const SETTINGS_PAGE_NEEDS: Partial<Record<SettingsPageId, readonly Need[]>> = {

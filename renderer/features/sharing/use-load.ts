@@ -1,0 +1,59 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { MethodInput, MethodName, MethodOutput } from '../../../shared/api/contract';
+import type { ApiErrorBody } from '../../../shared/api/errors';
+import { useClient } from '../../app/context';
+
+export interface Loaded<T> {
+  readonly value?: T;
+  readonly error?: ApiErrorBody;
+  readonly reload: () => void;
+}
+
+/** One read of the API, again whenever `key` changes or reload() is called. */
+export function useLoad<M extends MethodName>(
+  method: M,
+  input: MethodInput<M>,
+  key = '',
+): Loaded<MethodOutput<M>> {
+  const client = useClient();
+  const [state, setState] = useState<{ value?: MethodOutput<M>; error?: ApiErrorBody }>({});
+  const [tick, setTick] = useState(0);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  useEffect(() => {
+    let live = true;
+    void client.call(method, input).then((r) => {
+      if (!live) return;
+      setState(r.ok ? { value: r.value } : { error: r.error });
+    });
+    return () => {
+      live = false;
+    };
+    // `input` is described by `key`: callers pass what makes it differ.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, method, key, tick]);
+  return { ...state, reload };
+}
+
+/** An action's state: running, and the error the node refused it with. */
+export function useAction() {
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiErrorBody | undefined>();
+  const run = useCallback(
+    async <M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M> | undefined> => {
+      setBusy(true);
+      setError(undefined);
+      const r = await client.call(method, input);
+      setBusy(false);
+      if (!r.ok) {
+        setError(r.error);
+        return undefined;
+      }
+      return r.value;
+    },
+    [client],
+  );
+  return { busy, error, run, clear: () => setError(undefined) };
+}
+
+export const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toLocaleString());
