@@ -1,5 +1,5 @@
 import { ApiErrorAlert } from '../../components/api-error-alert';
-import { useLoad } from './use-load';
+import { cellText, useLoad } from './use-load';
 
 /** "What would leave the building": sample rows exactly as the peer would get them, and the gate's report. */
 export function AgreementPreview(props: { id: string; version: number }) {
@@ -46,7 +46,7 @@ export function AgreementPreview(props: { id: string; version: number }) {
                 {prod.sample.map((row, i) => (
                   <tr key={i}>
                     {row.map((v, j) => (
-                      <td key={j}>{v === null ? '—' : String(v)}</td>
+                      <td key={j}>{cellText(prod.columns[j], v)}</td>
                     ))}
                   </tr>
                 ))}

@@ -3,7 +3,7 @@ import { mayCall, METHOD_ACCESS } from '../../../shared/permissions';
 import { ActionError } from '../../components/action-error';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState } from '../../app/context';
-import { useAction, useLoad, when } from './use-load';
+import { cellText, useAction, useLoad, when } from './use-load';
 
 /** Sharing → Received products: what peers shared with us, how fresh, and the rows themselves. */
 export function ReceivedPanel() {
@@ -108,7 +108,7 @@ function ReceivedRows(props: { facilityId: string; productId: string }) {
           {r.value.rows.map((row, i) => (
             <tr key={i}>
               {row.map((v, j) => (
-                <td key={j}>{v === null ? '—' : String(v)}</td>
+                <td key={j}>{cellText(r.value.columns[j], v)}</td>
               ))}
             </tr>
           ))}

@@ -57,3 +57,10 @@ export function useAction() {
 }
 
 export const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toLocaleString());
+
+/** A released cell as people read it: timestamps (epoch ms, shifted or truncated) as UTC ISO. */
+export const cellText = (column: string | undefined, v: string | number | null): string => {
+  if (v === null) return '—';
+  if (column === 'time' && typeof v === 'number') return new Date(v).toISOString().replace('.000Z', 'Z');
+  return String(v);
+};
