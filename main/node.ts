@@ -77,6 +77,8 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     releaseLock();
     throw error;
   }
+  // WAL checkpoints run on their own thread, so no commit (and no ACK) waits for one.
+  const checkpoints = store.startBackgroundCheckpoints(logger);
   const startedAt = Date.now();
   const access = await openAccessLayer(config, store, keys, logger);
   const live = createLiveService({
@@ -101,6 +103,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
   } catch (error) {
     live.close();
     await access.close();
+    await checkpoints.close();
     store.close();
     releaseLock();
     throw error;
@@ -228,6 +231,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       // Running exports are cancelled and their partial files removed before the store closes.
       await exporter.close();
       await access.close();
+      await checkpoints.close();
       store.close();
       releaseLock();
       logger.info('node closed');

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeySourceKind } from '../../shared/api/node';
+import type { Logger } from '../log/logger';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { openEncrypted, type Db } from './database';
 import { WrongKeyError } from './errors';
 import type { KeyName, KeySource } from './key-source';
@@ -18,6 +20,8 @@ export interface Store {
   schemaVersion(): number;
   /** Bytes of the database file and its WAL, for health and capacity planning. */
   sizes(): { storeBytes: number; walBytes: number };
+  /** Moves WAL checkpoints off the writer's thread (the running node; see checkpointer.ts). */
+  startBackgroundCheckpoints(logger: Logger, intervalMs?: number): Checkpointer;
   close(): void;
 }
 
@@ -53,7 +57,7 @@ export async function openWithKeySource(
 export async function openStore(dataDir: string, keys: KeySource): Promise<Store> {
   ensureDataDir(dataDir);
   const file = databasePath(dataDir);
-  const { db } = await openWithKeySource(file, keys, 'database', (key) =>
+  const { db, key } = await openWithKeySource(file, keys, 'database', (key) =>
     openEncrypted(file, { bytes: key }, { check: (db) => assertNotNewer(db, file) }),
   );
   try {
@@ -71,6 +75,7 @@ export async function openStore(dataDir: string, keys: KeySource): Promise<Store
     keySource: keys.kind,
     schemaVersion: () => schemaVersion(db),
     sizes: () => ({ storeBytes: size(file), walBytes: size(`${file}-wal`) }),
+    startBackgroundCheckpoints: (logger, intervalMs) => startCheckpointer({ file, key, logger, intervalMs }),
     close: () => db.close(),
   };
 }
