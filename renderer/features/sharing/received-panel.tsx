@@ -92,6 +92,7 @@ function ReceivedRows(props: { facilityId: string; productId: string }) {
   );
   if (r.error) return <ApiErrorAlert error={r.error} what="the received rows" />;
   if (!r.value) return <p className="muted">Loading rows…</p>;
+  const { columns } = r.value;
   return (
     <div className="sharing__scroll">
       <table className="dense-table" aria-label={`Rows of ${props.productId}`}>
@@ -108,7 +109,7 @@ function ReceivedRows(props: { facilityId: string; productId: string }) {
           {r.value.rows.map((row, i) => (
             <tr key={i}>
               {row.map((v, j) => (
-                <td key={j}>{cellText(r.value.columns[j], v)}</td>
+                <td key={j}>{cellText(columns[j], v)}</td>
               ))}
             </tr>
           ))}
