@@ -2,6 +2,7 @@ import { loadConfig, type ConfigOverrides } from '../config/config';
 import { startConsole } from '../console/server';
 import { createLogger } from '../log/logger';
 import { createNode } from '../node';
+import { createMetrics } from '../metrics/metrics';
 import { VERSION } from '../version';
 import { demoLoginBlock } from '../auth/demo-users';
 
@@ -21,6 +22,14 @@ export async function startHeadless(flags: ConfigOverrides): Promise<void> {
       host: config.consoleHost,
       port: config.consolePort,
       liveness: () => ({ status: 'ok', version: VERSION }),
+      metrics: config.operations?.metrics
+        ? createMetrics({
+            store: node.store,
+            db: node.store.db,
+            hl7: node.hl7,
+            health: () => node.operations.health.health(),
+          })
+        : undefined,
     });
   } catch (error) {
     await node.close();

@@ -24,6 +24,12 @@ export interface ConsoleOptions {
   readonly rendererDir?: string;
   /** Liveness answer for `GET /api/health`, which needs no login. */
   readonly liveness: () => { status: 'ok' | 'degraded'; version: string };
+  /**
+   * Prometheus text format at `GET /metrics` (off unless given: operations.metrics or
+   * VITALMESH_METRICS=1). No login, as scrapers expect; it carries counts, never patient data,
+   * and the console binds to loopback only.
+   */
+  readonly metrics?: { readonly contentType: string; text(): Promise<string> } | undefined;
 }
 
 export interface ConsoleServer {
@@ -89,6 +95,12 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   });
 
   app.get('/api/health', async () => options.liveness());
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.text()),
+    );
+  }
 
   for (const method of methodNames) {
     app.post(`/api/${method}`, async (request, reply) => {
