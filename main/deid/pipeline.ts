@@ -111,6 +111,18 @@ function decodeCursor(cursor: string, product: ProductDefinition): { upTo: numbe
   return { upTo: Number(m[1]), position };
 }
 
+/**
+ * The cursor that continues a finished raw-grain release over a newer snapshot: the same position
+ * (past every row already yielded) with a higher `upTo`. Raw rows are read in id order and ids only
+ * grow, so nothing is skipped or repeated; the gate is recomputed over the new snapshot. Aggregated
+ * grains have no such continuation (their order is by patient). Used by the mesh's periodic pulls.
+ */
+export function continueCursor(cursor: string, product: ProductDefinition, upTo: number): string | undefined {
+  if (product.grain !== 'raw') return undefined;
+  const { upTo: was, position } = decodeCursor(cursor, product);
+  return upTo > was ? encodeCursor(upTo, position) : undefined;
+}
+
 /** Finds the release's patients, runs the k gate and fixes the columns. No row is read yet. */
 export function planRelease(db: Db, request: ReleaseRequest): ReleasePlan {
   assertKey(request.key);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agree, auditOf, enrol, expectedRows, seedWard, startMeshNode, type MeshTestNode } from './test-mesh';
-import { syntheticWard } from '../deid/test-fixtures';
+import { storeSeries, syntheticWard } from '../deid/test-fixtures';
 
 /** Two real facilities on loopback: own data dirs, CAs and ports, talking mutual-TLS gRPC. */
 describe('mesh between two nodes', () => {
@@ -68,6 +68,18 @@ describe('mesh between two nodes', () => {
     const again = await south.node.mesh.puller.pull(northId, 'vitals-raw');
     expect(again).toMatchObject({ ok: true, batches: 0 });
     expect(south.node.mesh.puller.rows(northId, 'vitals-raw')).toHaveLength(expected.length);
+
+    // Observations stored since: the next pull carries on from the cursor with just those.
+    const db = north.node.store.db;
+    const later = Date.parse('2024-03-02T08:00:00Z');
+    for (let id = 1; id <= 40; id++) storeSeries(db, id, 'hr', later, 10, 60_000, (j) => 70 + j);
+    const more = await south.node.mesh.puller.pull(northId, 'vitals-raw');
+    expect(more.ok).toBe(true);
+    expect(more.rows).toBeGreaterThan(0);
+    expect(more.rows % 10).toBe(0);
+    const all = JSON.parse(JSON.stringify(expectedRows(north.node, a))) as unknown[][];
+    expect(all.length).toBe(expected.length + more.rows);
+    expect(south.node.mesh.puller.rows(northId, 'vitals-raw')).toEqual(all);
 
     // Both sides audited the batches with the same hashes.
     const sent = auditOf(north.node, 'mesh.batch.sent').map((e) => e.details.sha256);

@@ -1,7 +1,13 @@
 import type { DeidProfile, ProductDefinition } from '../../shared/api/products';
 import { ApiError } from '../../shared/api/errors';
 import { columnsFor } from '../deid/columns';
-import { planRelease, releaseBatches, type ReleaseBatch, type ReleasePlan } from '../deid/pipeline';
+import {
+  continueCursor,
+  planRelease,
+  releaseBatches,
+  type ReleaseBatch,
+  type ReleasePlan,
+} from '../deid/pipeline';
 import type { ProfileStore } from '../deid/profile-store';
 import type { ProductCatalog } from '../products/catalog';
 import type { Versioned } from '../products/versioned-store';
@@ -93,6 +99,19 @@ export class MeshSender {
       cursor: cursor || undefined,
       pageSize: this.deps.pageSize,
     });
+  }
+
+  /**
+   * After a release's last batch: a plan over the observations stored since its snapshot (raw
+   * grain), so a periodic pull carries on with what arrived meanwhile. Undefined when nothing did.
+   */
+  continuation(a: AgreementVersion, plan: ReleasePlan, cursor: string): ReleasePlan | undefined {
+    if (!cursor) return undefined;
+    const { m } = this.deps.db.prepare('SELECT coalesce(max(id), 0) AS m FROM observations').get() as {
+      m: number;
+    };
+    const next = continueCursor(cursor, plan.request.product.definition, m);
+    return next === undefined ? undefined : this.plan(a, plan.request.product.name, next);
   }
 
   authorise(peerFacilityId: string, productId: string): AgreementVersion | Refusal {

@@ -213,7 +213,14 @@ export class MeshServer {
           batches = sender.batches(plan);
           continue;
         }
-        if (next.done) break;
+        if (next.done) {
+          // The snapshot is sent: continue over what was stored since (raw grain), or end.
+          const more = sender.continuation(agreement, plan, cursor);
+          if (!more) break;
+          plan = more;
+          batches = sender.batches(plan);
+          continue;
+        }
         const from = cursor;
         cursor = next.value.cursor;
         if (from === cursor && next.value.rows.length === 0) continue; // nothing new after the cursor

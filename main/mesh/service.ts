@@ -11,6 +11,8 @@ import { MeshScheduler } from './scheduler';
 import { MeshSender } from './sender';
 import { MeshServer } from './server';
 
+const RENEW_CHECK_MS = 24 * 3600_000;
+
 export interface MeshOptions {
   readonly db: Db;
   readonly facilityName: string;
@@ -41,6 +43,7 @@ export class MeshService {
   readonly puller: MeshPuller;
   readonly scheduler: MeshScheduler;
   private server: MeshServer | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: MeshOptions) {
     this.identity = new MeshIdentity({
@@ -95,6 +98,14 @@ export class MeshService {
       options.logger.info({ host: options.host, port: server.port }, 'mesh listener up (mutual TLS)');
     }
     mesh.scheduler.start();
+    // Daily: the node certificate is renewed 30 days before it expires (audited by the identity);
+    // the listener and new channels pick the new one up at once.
+    mesh.renewTimer = setInterval(() => {
+      mesh
+        .renew()
+        .catch((error: unknown) => options.logger.error({ err: error }, 'mesh certificate renewal failed'));
+    }, RENEW_CHECK_MS);
+    mesh.renewTimer.unref();
     return mesh;
   }
 
@@ -137,6 +148,7 @@ export class MeshService {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.renewTimer);
     this.scheduler.stop();
     await this.puller.close();
     await this.scheduler.idle();
