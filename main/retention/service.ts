@@ -21,7 +21,11 @@ export interface RetentionDeps {
   readonly batchRows?: number;
   /** Pages handed back to the disk per incremental_vacuum step. */
   readonly vacuumPages?: number;
-  /** Pause between batches so ingest on the same connection and event loop gets its turn. */
+  /**
+   * Pause between batches so ingest on the same connection and event loop gets its turn: at least
+   * this long (default 5 ms), and at least as long as the batch took, so the purge holds at most
+   * half of the event loop however slow the disk is.
+   */
   readonly pauseMs?: number;
   readonly now?: () => number;
 }
@@ -56,6 +60,8 @@ export class RetentionService {
   private running: Promise<RetentionRunView> | undefined;
   private closed = false;
   private readonly now: () => number;
+  /** How long the last run spent deleting and vacuuming (benchmarks, logs). */
+  lastTimings: { deleteMs: number; vacuumMs: number } | undefined;
 
   constructor(private readonly deps: RetentionDeps) {
     this.now = deps.now ?? Date.now;
@@ -169,6 +175,8 @@ export class RetentionService {
     const counts: Record<string, { cutoff: number | null; rows: number }> = {};
     let freedPages = 0;
     let error: string | null = null;
+    const t0 = performance.now();
+    let t1 = t0;
     try {
       for (const c of this.deps.classes) {
         const keep = policies.get(c.id)?.keep_days ?? null;
@@ -182,11 +190,13 @@ export class RetentionService {
         }
         counts[c.id]!.rows = await this.drain(c, cutoff);
       }
+      t1 = performance.now();
       if (!dryRun) freedPages = await this.vacuum();
     } catch (e) {
       error = (e as Error).message;
       this.deps.logger.error({ err: error, runId: id }, 'retention run failed');
     }
+    this.lastTimings = { deleteMs: t1 - t0, vacuumMs: performance.now() - t1 };
     const finishedAt = this.now();
     db.prepare(
       'UPDATE retention_runs SET finished_at = ?, counts = ?, freed_pages = ?, error = ? WHERE id = ?',
@@ -211,11 +221,12 @@ export class RetentionService {
     let total = 0;
     for (;;) {
       if (this.closed) throw new Error('the node is closing; the run stopped between batches');
+      const started = performance.now();
       const n = c.purgeBatch(cutoff, limit);
       total += n;
       if (n < limit) return total;
       // Between batches the write lock is free and the event loop runs ingest's group commits.
-      await sleep(this.deps.pauseMs ?? 5);
+      await sleep(Math.max(this.deps.pauseMs ?? 5, performance.now() - started));
     }
   }
 
