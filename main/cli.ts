@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { KEY_SOURCE_KINDS } from '../shared/api/node';
 import type { ConfigOverrides } from './config/config';
 import { backup, restore, verifyBackupFile } from './cli/backup';
+import { enableIncrementalVacuumCommand } from './cli/store';
 import { initKeyFile, rotateKey } from './cli/keys';
 import { startHeadless } from './cli/start';
 import { runSimulator, type SimulateOptions } from './cli/simulate';
@@ -163,6 +164,15 @@ export function buildCli(): Command {
     .action(async (file: string, options: Record<string, unknown>) => {
       console.log(await restore(overrides(options), file));
     });
+
+  const store = program.command('store').description('the encrypted database file');
+  withNodeOptions(
+    store
+      .command('enable-incremental-vacuum')
+      .description('let retention give freed space back to the disk (older databases; node stopped)'),
+  ).action(async (options: Record<string, unknown>) => {
+    console.log(await enableIncrementalVacuumCommand(overrides(options)));
+  });
 
   const users = program.command('users').description('local user accounts');
   withNodeOptions(

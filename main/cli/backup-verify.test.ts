@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openEncrypted } from '../store/database';
+import { autoVacuumMode } from '../store/maintenance';
 import { tempDir } from '../testing/temp-dir';
 
 const CLI = resolve(import.meta.dirname, '../../bin/vitalmesh');
@@ -54,5 +56,33 @@ describe('vitalmesh backup verify', () => {
 
     const audit = run(['audit', 'verify']);
     expect(audit.status, audit.stderr).toBe(0);
+  }, 90_000);
+});
+
+describe('vitalmesh store enable-incremental-vacuum', () => {
+  it('converts a database made without incremental vacuum, keeping its data', () => {
+    expect(run(['keys', 'init', '--key-file', join(dir, 'node.key')]).status).toBe(0);
+    expect(
+      run(['users', 'add', '--username', 'it', '--role', 'it_admin'], 'a-long-password-1\n').status,
+    ).toBe(0);
+    // Turn it into what an older VitalMesh made: auto_vacuum NONE.
+    const key = Buffer.from(readFileSync(join(dir, 'node.key'), 'utf8').trim(), 'hex');
+    const file = join(dir, 'data', 'vitalmesh.db');
+    const old = openEncrypted(file, { bytes: key });
+    old.pragma('auto_vacuum=NONE');
+    old.exec('VACUUM');
+    expect(autoVacuumMode(old)).toBe('none');
+    old.close();
+
+    const converted = run(['store', 'enable-incremental-vacuum']);
+    expect(converted.status, converted.stderr).toBe(0);
+    expect(converted.stdout).toMatch(/auto_vacuum was none, is now incremental/);
+    const db = openEncrypted(file, { bytes: key }, { readonly: true });
+    expect(autoVacuumMode(db)).toBe('incremental');
+    expect(
+      (db.prepare("SELECT count(*) AS n FROM users WHERE username = 'it'").get() as { n: number }).n,
+    ).toBe(1);
+    db.close();
+    expect(run(['store', 'enable-incremental-vacuum']).stdout).toMatch(/already incremental/);
   }, 90_000);
 });
