@@ -34,6 +34,17 @@ describe('mesh refusals', () => {
     const client = new MeshClientCtor(north.node.mesh.endpoint!, creds, { ...KEEPALIVE_OPTIONS });
     await expect(unary(client, 'Health', {})).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     client.close();
+    await expect
+      .poll(
+        () => auditOf(north.node, 'mesh.connection').filter((e) => e.details.rpc === 'TLS handshake').length,
+      )
+      .toBeGreaterThan(0);
+    expect(
+      auditOf(north.node, 'mesh.connection').find((e) => e.details.rpc === 'TLS handshake'),
+    ).toMatchObject({
+      outcome: 'refused',
+      actor: 'peer:unknown',
+    });
   });
 
   it('refuses a certificate from an unknown CA, even one claiming an enrolled facility id', async () => {

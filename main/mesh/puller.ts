@@ -224,6 +224,7 @@ export class MeshPuller {
         );
       }
       this.deps.peers.noteContact(peerFacilityId, `pulled ${productId}: ${batches} batches`);
+      this.audit('mesh.pull', peerFacilityId, 'ok', { productId, batches, rows, cursor });
       return { ok: true, batches, rows, cursor };
     } catch (error) {
       const reason = error instanceof BatchRefused ? error.message : describeGrpcError(error);

@@ -81,6 +81,7 @@ export class MeshServer {
     // (1.14.7): push them again now that it listens, or the first handshakes find no certificate.
     this.trust.setIdentity(this.deps.identity.current());
     this.trust.setTrusted(this.deps.identity.current(), this.deps.peers.list());
+    this.auditHandshakeFailures();
     return this.boundPort;
   }
 
@@ -97,6 +98,31 @@ export class MeshServer {
         resolve();
       });
     });
+  }
+
+  /**
+   * A connection TLS refuses (no client certificate, one from a CA we don't trust, an expired one)
+   * never reaches a handler, so it is audited from the TLS server's own event. grpc-js has no
+   * public hook for it: this reads its private map of HTTP/2 servers and does nothing if that
+   * changes shape (the per-call refusals are audited regardless).
+   */
+  private auditHandshakeFailures(): void {
+    const servers = (this.server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers;
+    if (!(servers instanceof Map)) return;
+    for (const s of servers.keys()) {
+      const emitter = s as {
+        on?: (event: string, cb: (e: Error, socket: { remoteAddress?: string }) => void) => void;
+      };
+      emitter.on?.('tlsClientError', (error, socket) => {
+        this.audit(
+          'mesh.connection',
+          null,
+          'refused',
+          { rpc: 'TLS handshake', reason: error.message.slice(0, 200) },
+          socket.remoteAddress,
+        );
+      });
+    }
   }
 
   /** An agreement was revoked: its streams end now, not at their next batch. */
