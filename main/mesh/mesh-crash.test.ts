@@ -25,10 +25,10 @@ class ReceiverProcess {
     });
     this.child = child;
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     this.url = await new Promise<string>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`receiver did not start: ${stderr}`)), 40_000);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         try {
           const e = JSON.parse(line) as { msg?: string; url?: string };
           if (e.msg === 'node ready' && e.url) {
