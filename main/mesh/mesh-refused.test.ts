@@ -168,4 +168,50 @@ describe('mesh refusals', () => {
       south.node.mesh.puller.dropClients();
     }
   });
+  it('applies a newly approved version of the agreement from the next batch of an open stream', async () => {
+    for (const a of north.node.mesh.agreements.list()) {
+      if (a.state !== 'revoked') north.node.mesh.agreements.revoke(a.id, 'co1', 'test reset');
+    }
+    const a = agree(north.node, south.node);
+    const client = meshClient(northPeerAt(south), south.node.mesh.identity.current());
+    const call = pullStream(client, { productId: 'vitals-raw', cursor: '', maxBatches: 6 });
+    const seen: { version: number; cursorFrom: string; cursorTo: string; times: number[] }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      call.on(
+        'data',
+        (b: {
+          agreementVersion: number;
+          columns: string[];
+          rows: Buffer;
+          cursorFrom: string;
+          cursorTo: string;
+        }) => {
+          const t = b.columns.indexOf('time');
+          const rows = JSON.parse(b.rows.toString('utf8')) as number[][];
+          seen.push({
+            version: b.agreementVersion,
+            cursorFrom: b.cursorFrom,
+            cursorTo: b.cursorTo,
+            times: rows.map((r) => r[t]!),
+          });
+          if (seen.length === 2) {
+            const v2 = north.node.mesh.agreements.revise(a.id, { deidProfile: 'safe-harbor-year' }, 'it1');
+            north.node.mesh.agreements.approve(a.id, v2.version, 'co1');
+          }
+        },
+      );
+      call.on('end', resolve);
+      call.on('error', reject);
+    });
+    client.close();
+    expect(seen.length).toBe(6);
+    expect(seen.slice(0, 2).every((b) => b.version === 1)).toBe(true);
+    // At most the batch already in flight went out under v1; everything after is v2, year-truncated.
+    const v2 = seen.filter((b) => b.version === 2);
+    expect(v2.length).toBeGreaterThanOrEqual(3);
+    for (const b of v2)
+      for (const t of b.times) expect(new Date(t).toISOString()).toMatch(/-01-01T00:00:00.000Z$/);
+    // The cursor chain is unbroken across the change.
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.cursorFrom).toBe(seen[i - 1]!.cursorTo);
+  });
 });
