@@ -35,7 +35,11 @@ const HEALTH: NodeHealth = {
         items: [
           { name: 'listener', status: 'ok', facts: { connections: 1, rejectedRate: 0 } },
           { name: DEVICE, status: 'warning', facts: { lastMessageAgeSeconds: 400, silent: true } },
-          { name: '0012A5FFFE100001^EUI-64', status: 'ok', facts: { lastMessageAgeSeconds: 1, silent: false } },
+          {
+            name: '0012A5FFFE100001^EUI-64',
+            status: 'ok',
+            facts: { lastMessageAgeSeconds: 1, silent: false },
+          },
         ],
       },
     ],
