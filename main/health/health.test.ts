@@ -13,6 +13,7 @@ import { PatientVitals, seededRandom } from '../simulator/vitals';
 import { startTestNode } from '../testing/test-node';
 import { tempDir } from '../testing/temp-dir';
 import { AuditVerifyProbe } from './audit-probe';
+import { meshProbe } from './mesh-probe';
 import { HealthMonitor } from './monitor';
 import { backupProbe, certificateProbe, fhirProbe, hl7Probe, pemFileCertificate, storeProbe } from './probes';
 
@@ -105,6 +106,7 @@ describe('alert rules', () => {
         fhirProbe(node.store.db),
         certificateProbe([pemFileCertificate('MLLP TLS certificate', certFile)]),
         auditProbe,
+        meshProbe(node.store.db),
       ],
       settings,
       disk,
@@ -197,6 +199,25 @@ describe('alert rules', () => {
     node.store.db.prepare("UPDATE fhir_sources SET state = 'ok', last_error = NULL WHERE name = 'lab'").run();
     expect(firing()).toEqual([]);
 
+    // A peer we pull from stops answering: three failed pulls in a row; one success clears it.
+    node.store.db
+      .prepare(
+        `INSERT INTO mesh_peers (facility_id, display_name, endpoint, ca_pem, ca_fingerprint, status, imported_by, imported_at, last_contact_at)
+         VALUES ('f-north', 'North Hospital', '127.0.0.1:1', 'pem', 'fp', 'active', 'it', ?, ?)`,
+      )
+      .run(now, now - 3_600_000);
+    node.store.db
+      .prepare(
+        `INSERT INTO mesh_subscriptions (peer_facility_id, product_id, created_at, last_success_at, failures, last_error)
+         VALUES ('f-north', 'vitals', ?, ?, 3, 'UNAVAILABLE')`,
+      )
+      .run(now, now - 3_600_000);
+    expect(firing()).toEqual(['peer-unreachable:peer:f-north']);
+    const peer = monitor.check().probes.find((p) => p.id === 'mesh')!.items[0]!;
+    expect(peer.facts).toMatchObject({ lagSeconds: 3600, failures: 3 });
+    node.store.db.prepare('UPDATE mesh_subscriptions SET failures = 0, last_success_at = ?').run(now);
+    expect(firing()).toEqual([]);
+
     // Someone edits an audit entry: the next verification fails; put back, it passes again.
     const db = node.store.db;
     const victim = db.prepare('SELECT seq, details FROM audit_log ORDER BY seq LIMIT 1').get() as {
@@ -220,6 +241,7 @@ describe('alert rules', () => {
       'backup-failed',
       'fhir-source-failing',
       'audit-verify-failed',
+      'peer-unreachable',
     ];
     for (const rule of rules) {
       const fired = hook.events.filter((e) => e.event === 'fired' && e.alert.id.startsWith(rule)).length;
@@ -254,6 +276,7 @@ describe('alert rules', () => {
       'fhir',
       'certificates',
       'audit',
+      'mesh',
     ]);
     const user = started.node.access.users.add({
       username: 'nurse-h',

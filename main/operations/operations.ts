@@ -2,6 +2,7 @@ import type { AuditChain, AuditInput } from '../audit/chain';
 import { BackupService } from '../backup/service';
 import type { OperationsConfig } from '../config/operations';
 import { AuditVerifyProbe } from '../health/audit-probe';
+import { meshProbe } from '../health/mesh-probe';
 import { HealthMonitor } from '../health/monitor';
 import type { HealthProbe } from '../health/probe';
 import {
@@ -86,6 +87,7 @@ export function startOperations(deps: OperationsDeps): Operations {
       fhirProbe(store.db),
       certificateProbe(certs),
       auditProbe,
+      meshProbe(store.db),
       ...(deps.probes ?? []),
     ],
     settings: config.alerts,
