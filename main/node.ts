@@ -143,18 +143,36 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     logger: logger.child({ module: 'export' }),
   });
   const exportDeps = { exporter, catalog: products.catalog };
-  const mesh = await MeshService.start({
-    db: store.db,
-    facilityName: config.facilityName,
-    host: config.meshHost ?? '127.0.0.1',
-    port: config.meshPort,
-    ...products,
-    audit: (entry) => access.audit.append(entry),
-    logger: logger.child({ module: 'mesh' }),
-    version: VERSION,
-    pullIntervalMs: (config.meshPullIntervalSeconds ?? 60) * 1000,
-    pageSize: config.meshPageSize,
-  });
+  let mesh: MeshService;
+  try {
+    mesh = await MeshService.start({
+      db: store.db,
+      facilityName: config.facilityName,
+      host: config.meshHost ?? '127.0.0.1',
+      port: config.meshPort,
+      ...products,
+      audit: (entry) => access.audit.append(entry),
+      logger: logger.child({ module: 'mesh' }),
+      version: VERSION,
+      pullIntervalMs: (config.meshPullIntervalSeconds ?? 60) * 1000,
+      pageSize: config.meshPageSize,
+    });
+  } catch (error) {
+    // E.g. the mesh port is taken: stop what started, then say which listener failed.
+    await demoBeds?.stop();
+    await hl7?.close();
+    live.close();
+    await fhir.close();
+    await exporter.close();
+    await access.close();
+    await checkpoints.close();
+    store.close();
+    releaseLock();
+    throw new Error(
+      `the mesh listener could not start on ${config.meshHost ?? '127.0.0.1'}:${config.meshPort}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
   const operations = startOperations({
     config: config.operations ?? operationsConfig(undefined, {}, config.dataDir),
     dataDir: config.dataDir,

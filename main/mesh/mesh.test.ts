@@ -88,3 +88,17 @@ describe('mesh between two nodes', () => {
     expect(new Set(received)).toEqual(new Set(sent));
   });
 });
+
+describe('mesh listener port', () => {
+  it('a taken port is a clear startup error naming the address', async () => {
+    const first = await startMeshNode('First');
+    try {
+      const port = first.node.mesh.port!;
+      await expect(startMeshNode('Second', { meshPort: port })).rejects.toThrow(
+        new RegExp(`the mesh listener could not start on 127\\.0\\.0\\.1:${port}`),
+      );
+    } finally {
+      await first.cleanup();
+    }
+  });
+});
