@@ -17,7 +17,8 @@ export interface Checkpointer {
 
 export interface CheckpointerOptions {
   readonly file: string;
-  readonly key: Buffer;
+  /** The database key; null only for a plaintext file (bench/store.ts's baseline). */
+  readonly key: Buffer | null;
   readonly logger: Logger;
   /** How often to checkpoint; a short interval keeps each checkpoint (and the WAL) small. */
   readonly intervalMs?: number;
@@ -39,9 +40,11 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.modulePath);
 const db = new Database(workerData.file, { fileMustExist: true });
-db.pragma("cipher='sqlcipher'");
-db.pragma('legacy=4');
-db.pragma("hexkey='" + workerData.hexKey + "'");
+if (workerData.hexKey !== null) {
+  db.pragma("cipher='sqlcipher'");
+  db.pragma('legacy=4');
+  db.pragma("hexkey='" + workerData.hexKey + "'");
+}
 db.pragma('busy_timeout=1000');
 db.prepare('SELECT count(*) FROM sqlite_master').get();
 const checkpoint = () => {
@@ -71,7 +74,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     eval: true,
     workerData: {
       file: options.file,
-      hexKey: options.key.toString('hex'),
+      hexKey: options.key?.toString('hex') ?? null,
       // Resolved here, where module resolution knows the app's node_modules (or the asar's).
       modulePath: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
       intervalMs: options.intervalMs ?? 1000,
