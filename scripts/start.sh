@@ -11,6 +11,8 @@ if [ -z "${VITALMESH_DATA_DIR:-}" ] && [[ ! " ${args[*]} " =~ " --data-dir " ]];
   export VITALMESH_DATA_DIR="$PWD/.data/demo"
   export VITALMESH_KEY_SOURCE="${VITALMESH_KEY_SOURCE:-file}"
   export VITALMESH_KEY_FILE="${VITALMESH_KEY_FILE:-$PWD/.data/demo-keys/node.key}"
+  # Scheduled, verified backups beside the demo (a real node names its NAS folder).
+  export VITALMESH_BACKUP_DIR="${VITALMESH_BACKUP_DIR:-$PWD/.data/demo-backups}"
   [ -f "$VITALMESH_KEY_FILE" ] || ./bin/vitalmesh keys init --key-file "$VITALMESH_KEY_FILE"
   [[ " ${args[*]} " =~ " --no-demo " ]] || args+=(--demo)
 fi

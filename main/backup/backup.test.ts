@@ -1,6 +1,9 @@
 import { openSync, readdirSync, readSync, statSync, writeSync, closeSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { initKeyFile } from '../cli/keys';
+import { createLogger } from '../log/logger';
+import { BackupService } from './service';
 import { ALERT_DEFAULTS } from '../config/operations';
 import { createKeySource } from '../store/key-source';
 import { openEncrypted } from '../store/database';
@@ -134,4 +137,41 @@ describe('scheduled backups', () => {
     ).toBeGreaterThanOrEqual(5000);
     db.close();
   }, 60_000);
+
+  it('takes the first backup within a minute of start, then only when the interval has passed', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { dir, cleanup: rmDir } = tempDir();
+    const dataDir = join(dir, 'data');
+    initKeyFile(join(dir, 'k'));
+    const keys = await createKeySource({ keySource: 'file', keyFile: join(dir, 'k'), dataDir });
+    const store = await openStore(dataDir, keys);
+    let now = Date.now();
+    const service = new BackupService({
+      db: store.db,
+      dataDir,
+      keys,
+      settings: { dir: join(dir, 'b'), intervalHours: 24, keep: 5 },
+      audit: () => undefined,
+      logger: createLogger({ level: 'silent' }),
+      now: () => now,
+    });
+    cleanup = async () => {
+      await service.close();
+      store.close();
+      vi.useRealTimers();
+      rmDir();
+    };
+    const runs = () => service.status().recent.length;
+    service.start();
+    expect(runs()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.waitFor(() => expect(service.status().lastSuccess).not.toBeNull());
+    // A day has not passed: the next checks take nothing.
+    now += 3_600_000;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(readdirSync(join(dir, 'b'))).toHaveLength(1);
+    now += 24 * 3_600_000;
+    await vi.advanceTimersByTimeAsync(60_000);
+    await vi.waitFor(() => expect(readdirSync(join(dir, 'b'))).toHaveLength(2));
+  });
 });

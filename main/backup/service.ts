@@ -60,6 +60,9 @@ const toView = (r: RunRow): BackupRunView => ({
  * The copy runs on the node's thread: a large store holds the event loop for the seconds the
  * copy takes (monitors' messages wait and are ACKed after).
  */
+const DUE_CHECK_MS = 60_000;
+const RETRY_FAILED_MS = 3_600_000;
+
 export class BackupService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<BackupRunView> | undefined;
@@ -69,12 +72,22 @@ export class BackupService {
     this.now = deps.now ?? Date.now;
   }
 
+  /**
+   * Checks each minute whether a backup is due: none taken yet, the last good one older than the
+   * interval, or a failed one older than an hour (retried, not hammered). Counting from the last
+   * run rather than from start means a node that was down at backup time catches up once up.
+   */
   start(): void {
     const s = this.deps.settings;
     if (!s) return;
+    const intervalMs = s.intervalHours * 3_600_000;
     this.timer = setInterval(() => {
-      if (!this.running) void this.run('system:backup').catch(() => undefined);
-    }, s.intervalHours * 3_600_000);
+      if (this.running) return;
+      const last = this.rows('SELECT * FROM backup_runs ORDER BY id DESC LIMIT 1')[0];
+      const wait = !last ? 0 : last.outcome === 'ok' ? intervalMs : Math.min(intervalMs, RETRY_FAILED_MS);
+      if (last && this.now() - last.finished_at < wait) return;
+      void this.run('system:backup').catch(() => undefined);
+    }, DUE_CHECK_MS);
     this.timer.unref();
   }
 
