@@ -10,6 +10,9 @@ export interface UnitChoice {
  * Picks the unit to watch: assigned units first; another unit only with a break-glass reason
  * (recorded for compliance review by the node).
  */
+/** "1 bed", "4 beds". */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 export function UnitChooser(props: {
   units: MethodOutput<'units.list'>;
   choice: UnitChoice | undefined;
@@ -54,7 +57,7 @@ export function UnitChooser(props: {
           <optgroup label="Your units">
             {assigned.map((u) => (
               <option key={u.unit} value={u.unit}>
-                {`${u.unit} (${u.beds} beds${u.activeAlarms ? `, ${u.activeAlarms} alarms` : ''})`}
+                {`${u.unit} (${count(u.beds, 'bed')}${u.activeAlarms ? `, ${count(u.activeAlarms, 'alarm')}` : ''})`}
               </option>
             ))}
           </optgroup>
@@ -63,7 +66,7 @@ export function UnitChooser(props: {
           <optgroup label="Other units (break-glass)">
             {others.map((u) => (
               <option key={u.unit} value={u.unit}>
-                {`${u.unit} (${u.beds} beds)`}
+                {`${u.unit} (${count(u.beds, 'bed')})`}
               </option>
             ))}
           </optgroup>
