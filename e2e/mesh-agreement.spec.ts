@@ -1,4 +1,4 @@
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from '../main/auth/demo-users';
 import { expect, logIn, screenshot, startNode, test } from './fixtures';
 
@@ -10,8 +10,13 @@ import { expect, logIn, screenshot, startNode, test } from './fixtures';
  */
 test.setTimeout(150_000);
 
+/** Contexts this test opened; closed before its nodes stop, so no page outlives its node. */
+const contexts: BrowserContext[] = [];
+
 async function openAs(browser: Browser, url: string, role: 'it_admin' | 'compliance_officer'): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
   await page.goto(url);
   await logIn(page, DEMO_USERNAMES[role], DEMO_PASSWORD);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sharing' }).click();
@@ -113,6 +118,7 @@ test('IT enrols a peer and drafts an agreement, compliance approves, the product
     await expect(southIt.getByRole('table', { name: 'Rows of vitals-raw' })).toBeVisible();
     await screenshot(southIt, 'mesh-received', testInfo);
   } finally {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
     await south.stop();
     await north.stop();
   }
