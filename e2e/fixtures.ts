@@ -71,9 +71,14 @@ export async function startNode(
   const node: RunningNode = { url, dataDir: env.VITALMESH_DATA_DIR!, env, cli, logs };
   const stop = async () => {
     if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
+      const exited = new Promise<number | null>((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await exited;
+      // A node that could not close cleanly exits 1 after its deadline: show where it was.
+      if ((await exited) !== 0) {
+        process.stderr.write(
+          `node did not stop cleanly; its last log lines:\n${logs.slice(-6).join('\n')}\n`,
+        );
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   };

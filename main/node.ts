@@ -236,19 +236,28 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
     async close() {
       if (closed) return;
       closed = true;
+      const closing = (part: string) => logger.info({ part }, 'closing');
       // A purge stops between batches, a running backup finishes; no alert fires during shutdown.
+      closing('operations');
       await operations.close();
       // Senders first, then the listener (it commits what is queued and ACKs it), then the store.
+      closing('demo beds');
       await demoBeds?.stop();
+      closing('hl7');
       await hl7?.close();
       live.close();
       // Running syncs are cancelled; each keeps the pages it committed.
+      closing('fhir');
       await fhir.close();
       // Open streams end with UNAVAILABLE; a pull in progress keeps the batches it committed.
+      closing('mesh');
       await mesh.close();
       // Running exports are cancelled and their partial files removed before the store closes.
+      closing('exports');
       await exporter.close();
+      closing('access');
       await access.close();
+      closing('checkpointer');
       await checkpoints.close();
       store.close();
       releaseLock();

@@ -10,6 +10,8 @@ import { demoLoginBlock } from '../auth/demo-users';
  * `vitalmesh start`: the headless node and its console. Logs one "node ready" line with the URL
  * once it serves, and stops cleanly on SIGINT/SIGTERM.
  */
+const SHUTDOWN_DEADLINE_MS = 20_000;
+
 export async function startHeadless(flags: ConfigOverrides): Promise<void> {
   const config = loadConfig(flags);
   const logger = createLogger({ level: config.logLevel });
@@ -62,6 +64,13 @@ export async function startHeadless(flags: ConfigOverrides): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    // A part that never finishes closing must not keep a stopped node alive: after the deadline
+    // the node says so and exits; the last 'closing' line names the part that hung.
+    setTimeout(() => {
+      logger.error({ signal, afterMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    logger.info({ part: 'console' }, 'closing');
     await consoleServer.close();
     await node.close();
     process.exit(0);
