@@ -1,6 +1,7 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { useState } from 'react';
 import type { AuditFilter } from '../../../shared/api/audit';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { Tabs } from '../../components/tabs';
 import { AuditExport } from './audit-export';
 import { AuditFilters } from './audit-filters';
 import { describeFilter, formatCount } from './audit-format';
@@ -22,59 +23,19 @@ type TabId = (typeof TABS)[number]['id'];
 export function AuditScreen() {
   const [tab, setTab] = useState<TabId>('entries');
   const [filter, setFilter] = useState<AuditFilter>({});
-  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
-
-  // WAI-ARIA tabs: arrow keys move between tabs, Home and End jump to the ends.
-  const onTabKey = (event: KeyboardEvent, index: number) => {
-    const last = TABS.length - 1;
-    const next =
-      event.key === 'ArrowRight'
-        ? (index + 1) % TABS.length
-        : event.key === 'ArrowLeft'
-          ? (index + last) % TABS.length
-          : event.key === 'Home'
-            ? 0
-            : event.key === 'End'
-              ? last
-              : undefined;
-    if (next === undefined) return;
-    event.preventDefault();
-    setTab(TABS[next]!.id);
-    tabRefs.current[next]?.focus();
-  };
-
   return (
     <div className="audit">
       <div className="audit__tools">
         <VerifyChain />
         <AuditExport filter={filter} />
       </div>
-      <div className="audit__tabs" role="tablist" aria-label="Audit views">
-        {TABS.map((t, index) => (
-          <button
-            key={t.id}
-            ref={(el) => {
-              tabRefs.current[index] = el;
-            }}
-            type="button"
-            role="tab"
-            id={`audit-tab-${t.id}`}
-            aria-selected={tab === t.id}
-            aria-controls={`audit-panel-${t.id}`}
-            tabIndex={tab === t.id ? 0 : -1}
-            className="audit__tab"
-            onClick={() => setTab(t.id)}
-            onKeyDown={(event) => onTabKey(event, index)}
-          >
-            {t.label}
-          </button>
-        ))}
-      </div>
-      <div
-        role="tabpanel"
-        id={`audit-panel-${tab}`}
-        aria-labelledby={`audit-tab-${tab}`}
-        className="audit__panel"
+      <Tabs
+        idPrefix="audit"
+        label="Audit views"
+        tabs={TABS}
+        selected={tab}
+        onSelect={setTab}
+        panelClassName="audit__panel"
       >
         {tab === 'entries' ? (
           <>
@@ -84,7 +45,7 @@ export function AuditScreen() {
         ) : (
           <PatientReport />
         )}
-      </div>
+      </Tabs>
     </div>
   );
 }
