@@ -128,6 +128,22 @@ export interface FhirAddFlags {
   pageSize?: string;
 }
 
+const FHIR_ADD_FLAGS: ReadonlySet<string> = new Set<keyof FhirAddFlags>([
+  'name',
+  'baseUrl',
+  'auth',
+  'username',
+  'clientId',
+  'tokenUrl',
+  'algorithm',
+  'keyId',
+  'scope',
+  'privateKeyFile',
+  'resources',
+  'interval',
+  'pageSize',
+]);
+
 /**
  * `vitalmesh fhir add`: the password or bearer token is read from a prompt or stdin (never argv);
  * a SMART private key from a PEM file.
@@ -251,41 +267,15 @@ export function addFhirCommands(
     .option('--resources <list>', 'comma-separated: Location,Patient,Device,Encounter,Observation')
     .option('--interval <seconds|off>', 'seconds between scheduled syncs (default 900), or off')
     .option('--page-size <n>', '_count per page (default 100)')
-    .action(async (options: Record<string, unknown> & FhirAddFlags) => {
-      const {
-        name,
-        baseUrl,
-        auth,
-        username,
-        clientId,
-        tokenUrl,
-        algorithm,
-        keyId,
-        scope,
-        privateKeyFile,
-        resources,
-        interval,
-        pageSize,
-        ...rest
-      } = options;
-      const input: FhirAddFlags = {
-        name,
-        baseUrl,
-        auth,
-        username,
-        clientId,
-        tokenUrl,
-        algorithm,
-        keyId,
-        scope,
-        privateKeyFile,
-        resources,
-        interval,
-        pageSize,
-      };
-      console.log(
-        await fhirAdd(overrides(rest), JSON.parse(JSON.stringify(input)) as FhirAddFlags, readPassword),
-      );
+    .action(async (options: Record<string, unknown>) => {
+      // The source's own flags go to fhirAdd (set ones only); the rest are the node options.
+      const input: Record<string, unknown> = {};
+      const rest: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(options)) {
+        if (!FHIR_ADD_FLAGS.has(key)) rest[key] = value;
+        else if (value !== undefined) input[key] = value;
+      }
+      console.log(await fhirAdd(overrides(rest), input as unknown as FhirAddFlags, readPassword));
     });
   withNodeOptions(
     fhir.command('list').description('the sources, their state and last run; secrets masked'),
