@@ -2,24 +2,11 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from '../main/auth/demo-users';
-import { expect, logIn, screenshot, test, type RunningNode } from './fixtures';
+import { expect, logIn, mllpPort, screenshot, test } from './fixtures';
 
 test.use({ nodeArgs: ['--demo'] });
 
 const CLI = join(resolve(import.meta.dirname, '..'), 'bin', 'vitalmesh');
-
-/** The MLLP port the node bound (it logs it in "node ready"). */
-function mllpPort(node: RunningNode): number {
-  for (const line of node.logs) {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; mllp?: { port: number } | null };
-      if (entry.msg === 'node ready' && entry.mllp) return entry.mllp.port;
-    } catch {
-      // not a log line
-    }
-  }
-  throw new Error('the node did not log its MLLP port');
-}
 
 /**
  * Issue 5's journey: a clinician logs in, watches the demo unit update live, a value crosses a

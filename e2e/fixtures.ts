@@ -85,6 +85,19 @@ export async function startNode(
   return { node, stop };
 }
 
+/** The MLLP port the node bound (it logs it in "node ready"). */
+export function mllpPort(node: RunningNode): number {
+  for (const line of node.logs) {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; mllp?: { port: number } | null };
+      if (entry.msg === 'node ready' && entry.mllp) return entry.mllp.port;
+    } catch {
+      // not a log line
+    }
+  }
+  throw new Error('the node did not log its MLLP port');
+}
+
 /** Saves a full-page screenshot as a test artifact a reviewer can open. */
 export async function screenshot(
   page: Page,

@@ -1,21 +1,8 @@
 import { connect } from 'node:net';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from '../main/auth/demo-users';
-import { expect, logIn, screenshot, test, type RunningNode } from './fixtures';
+import { expect, logIn, mllpPort, screenshot, test } from './fixtures';
 
 test.use({ nodeArgs: ['--demo'] });
-
-/** The MLLP port the node bound (it logs it in "node ready"). */
-function mllpPort(node: RunningNode): number {
-  for (const line of node.logs) {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; mllp?: { port: number } | null };
-      if (entry.msg === 'node ready' && entry.mllp) return entry.mllp.port;
-    } catch {
-      // not a log line
-    }
-  }
-  throw new Error('the node did not log its MLLP port');
-}
 
 /** One message in an MLLP frame over a raw socket, as a misbehaving device would send it; the ACK text. */
 function sendRaw(port: number, message: string): Promise<string> {

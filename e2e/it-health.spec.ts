@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from '../main/auth/demo-users';
-import { expect, logIn, screenshot, test, type RunningNode } from './fixtures';
+import { expect, logIn, mllpPort, screenshot, test } from './fixtures';
 
 const CLI = join(resolve(import.meta.dirname, '..'), 'bin', 'vitalmesh');
 
@@ -10,18 +10,6 @@ test.use({
   nodeArgs: ['--demo'],
   nodeEnv: { VITALMESH_FEED_SILENT_MINUTES: '0.1', VITALMESH_HEALTH_CHECK_SECONDS: '1' },
 });
-
-function mllpPort(node: RunningNode): number {
-  for (const line of node.logs) {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; mllp?: { port: number } | null };
-      if (entry.msg === 'node ready' && entry.mllp) return entry.mllp.port;
-    } catch {
-      // not a log line
-    }
-  }
-  throw new Error('the node did not log its MLLP port');
-}
 
 /** Bed 8's monitor (EUI-64 …100008): a ninth bed beside the demo's eight, its own process. */
 const BED_DEVICE = '0012A5FFFE100008^EUI-64';
