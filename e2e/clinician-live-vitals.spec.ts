@@ -98,9 +98,10 @@ test('a clinician watches the unit live, sees an alarm, opens the patient and ac
 });
 
 /**
- * 100 beds updating at 1 Hz: the unit view keeps rendering. Frame time comes from
- * requestAnimationFrame deltas (Performance API clock) over 10 s and is recorded as an artifact;
- * the 16 ms median is a target to read, not a flaky assertion.
+ * 100 beds updating at 1 Hz: the unit view keeps rendering. Over 10 s, each frame's main-thread
+ * time (from its start to the end of its rendering, Performance API clock) and the interval
+ * between frames are recorded as an artifact; the 16 ms median is a target to read, not a flaky
+ * assertion.
  */
 test('the unit view keeps rendering with 100 beds updating', async ({ page, vmNode }, testInfo) => {
   test.setTimeout(150_000);
@@ -131,32 +132,52 @@ test('the unit view keeps rendering with 100 beds updating', async ({ page, vmNo
     await expect.poll(() => tiles.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(100);
     const frames = await page.evaluate(
       () =>
-        new Promise<number[]>((done) => {
+        new Promise<{ work: number[]; intervals: number[] }>((done) => {
           // e2e is typed for Node (no DOM lib); the page has requestAnimationFrame.
           const raf = (
             globalThis as unknown as { requestAnimationFrame: (cb: (t: number) => void) => number }
           ).requestAnimationFrame.bind(globalThis);
-          const deltas: number[] = [];
+          const work: number[] = [];
+          const intervals: number[] = [];
+          // A message posted from a rAF callback runs as the first task after that frame's
+          // rendering (style, layout, paint) is done, so its arrival minus the frame's start is
+          // the main-thread time the frame took, including the live updates queued before it.
+          // The rAF interval alone can't show that: at 60 Hz it never reads under 16.7 ms.
+          const channel = new MessageChannel();
+          let frameStart = 0;
+          channel.port1.onmessage = () => work.push(performance.now() - frameStart);
           let last = performance.now();
           const end = last + 10_000;
           const step = (t: number) => {
-            deltas.push(t - last);
+            intervals.push(t - last);
             last = t;
+            frameStart = t;
+            channel.port2.postMessage(null);
             if (t < end) raf(step);
-            else done(deltas);
+            else setTimeout(() => done({ work, intervals }), 50);
           };
           raf(step);
         }),
     );
-    const sorted = [...frames].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+    const quantiles = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      const round = (ms: number) => Math.round(ms * 100) / 100;
+      return { median: round(at(0.5)), p95: round(at(0.95)), max: round(sorted.at(-1) ?? 0) };
+    };
+    const work = quantiles(frames.work);
+    const interval = quantiles(frames.intervals);
     const result = {
       beds: await tiles.count(),
-      frames: frames.length,
-      medianFrameMs: Math.round(at(0.5) * 100) / 100,
-      p95FrameMs: Math.round(at(0.95) * 100) / 100,
-      maxFrameMs: Math.round((sorted.at(-1) ?? 0) * 100) / 100,
+      frames: frames.work.length,
+      medianFrameMs: work.median,
+      p95FrameMs: work.p95,
+      maxFrameMs: work.max,
       targetMedianFrameMs: 16,
+      medianFrameIntervalMs: interval.median,
+      p95FrameIntervalMs: interval.p95,
+      // A frame is dropped when the next one came more than one and a half vsyncs later.
+      droppedFrames: frames.intervals.filter((ms) => ms > 25).length,
     };
     const file = testInfo.outputPath('unit-view-100-beds-frames.json');
     writeFileSync(file, JSON.stringify(result, null, 2));
