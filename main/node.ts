@@ -34,6 +34,8 @@ export interface NodeOptions {
   readonly logger: Logger;
   /** Tests and the CLI may hand in a key source they built; otherwise it comes from config. */
   readonly keySource?: KeySource;
+  /** Tests may hand in a clock for the mesh's agreement terms and closed aggregate buckets. */
+  readonly meshClock?: () => number;
 }
 
 /** A running node: the API both hosts carry, and a clean way to stop. */
@@ -156,6 +158,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       version: VERSION,
       pullIntervalMs: (config.meshPullIntervalSeconds ?? 60) * 1000,
       pageSize: config.meshPageSize,
+      now: options.meshClock,
     });
   } catch (error) {
     // E.g. the mesh port is taken: stop what started, then say which listener failed.

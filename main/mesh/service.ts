@@ -29,6 +29,11 @@ export interface MeshOptions {
   readonly pageSize?: number | undefined;
   /** Scheduled pull interval; 0 = only on demand. */
   readonly pullIntervalMs?: number;
+  /**
+   * The clock of agreement terms (start, expiry) and of closed aggregate buckets; tests hand in
+   * one they move, so expiry mid-stream and bucket closing don't depend on a loaded machine's timing.
+   */
+  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -53,13 +58,14 @@ export class MeshService {
       audit: options.audit,
     });
     this.peers = new PeerStore(options.db);
-    this.agreements = new AgreementStore(options.db);
+    this.agreements = new AgreementStore(options.db, options.now);
     this.sender = new MeshSender({
       db: options.db,
       catalog: options.catalog,
       profiles: options.profiles,
       agreements: this.agreements,
       pageSize: options.pageSize ?? 5000,
+      now: options.now,
     });
     this.puller = new MeshPuller({
       db: options.db,
