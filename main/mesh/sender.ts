@@ -7,6 +7,7 @@ import {
   releaseBatches,
   type ReleaseBatch,
   type ReleasePlan,
+  type ReleaseRequest,
 } from '../deid/pipeline';
 import type { ProfileStore } from '../deid/profile-store';
 import type { ProductCatalog } from '../products/catalog';
@@ -15,6 +16,13 @@ import type { Db } from '../store/database';
 import type { AgreementStore, AgreementVersion, Refusal } from './agreements';
 import { batchHash } from './batch';
 import type { WireBatch, WireCatalog } from './proto';
+import {
+  DEFAULT_LATENESS_MS,
+  closedEnd,
+  decodeWindowCursor,
+  encodeWindowCursor,
+  windowStart,
+} from './windows';
 
 export interface SenderDeps {
   readonly db: Db;
@@ -23,7 +31,25 @@ export interface SenderDeps {
   readonly agreements: AgreementStore;
   /** Product rows per page (and so at most per batch). */
   readonly pageSize?: number;
+  /** The clock that decides which aggregate buckets are closed (tests move it). */
+  readonly now?: (() => number) | undefined;
+  /** How long after a bucket ends its rows may still arrive (see windows.ts). */
+  readonly latenessMs?: number;
 }
+
+/**
+ * A release plan as the mesh streams it. Aggregated grains add the window of closed buckets it
+ * releases (windows.ts) and how many source rows arrived too late for buckets already released.
+ */
+export type MeshPlan = ReleasePlan & {
+  readonly window: { readonly from: number; readonly to: number } | undefined;
+  readonly lateRows: number;
+};
+
+/** Source rows stored after a snapshot with a time before a window start: late for released buckets. */
+const lateRowsSql = (codes: number): string => `SELECT count(*) AS n FROM observations
+  WHERE id > ? AND id <= ? AND code IN (${Array.from({ length: codes }, () => '?').join(', ')})
+  AND +observed_at < ? AND value_num IS NOT NULL`;
 
 export const isRefusal = (v: AgreementVersion | Refusal): v is Refusal => 'reason' in v;
 
@@ -90,28 +116,79 @@ export class MeshSender {
     return out;
   }
 
-  /** Plans a release of one product for one agreement version from a cursor. */
-  plan(a: AgreementVersion, productId: string, cursor: string | undefined): ReleasePlan {
-    return planRelease(this.deps.db, {
-      product: this.productFor(a, productId),
+  /**
+   * Plans a release of one product for one agreement version from a cursor: raw grain from the
+   * pipeline's cursor; aggregated grains as the next window of closed buckets (windows.ts).
+   */
+  plan(a: AgreementVersion, productId: string, cursor: string | undefined): MeshPlan {
+    const product = this.productFor(a, productId);
+    const base = {
+      product,
       profile: this.profileFor(a),
       key: this.deps.agreements.key(a.id),
-      cursor: cursor || undefined,
       pageSize: this.deps.pageSize,
-    });
+    };
+    const grain = product.definition.grain;
+    if (grain === 'raw') {
+      return {
+        ...planRelease(this.deps.db, { ...base, cursor: cursor || undefined }),
+        window: undefined,
+        lateRows: 0,
+      };
+    }
+    const c = decodeWindowCursor(cursor);
+    if (c.kind === 'at') return this.windowPlan(base, c.from, c.to, c.inner, undefined);
+    const from = windowStart(c);
+    const to = Math.max(from, closedEnd(this.now(), grain, this.latenessMs()));
+    return this.windowPlan(base, from, to, undefined, c.kind === 'done' ? c.upTo : undefined);
+  }
+
+  private windowPlan(
+    base: Omit<ReleaseRequest, 'from' | 'to' | 'cursor'>,
+    from: number,
+    to: number,
+    inner: string | undefined,
+    releasedUpTo: number | undefined,
+  ): MeshPlan {
+    const release = planRelease(this.deps.db, { ...base, from, to, cursor: inner });
+    let lateRows = 0;
+    if (releasedUpTo !== undefined && release.upTo > releasedUpTo) {
+      const codes = release.query.codes;
+      lateRows = (
+        this.deps.db.prepare(lateRowsSql(codes.length)).get(releasedUpTo, release.upTo, ...codes, from) as {
+          n: number;
+        }
+      ).n;
+    }
+    return { ...release, window: { from, to }, lateRows };
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  private latenessMs(): number {
+    return this.deps.latenessMs ?? DEFAULT_LATENESS_MS;
   }
 
   /**
-   * After a release's last batch: a plan over the observations stored since its snapshot (raw
-   * grain), so a periodic pull carries on with what arrived meanwhile. Undefined when nothing did.
+   * After a plan's last batch: what to stream next in the same pull, or undefined. Raw grain: the
+   * observations stored since its snapshot. Aggregated: the buckets that closed since the window
+   * was planned (the window's `done` cursor, or the same start when the window was empty).
    */
-  continuation(a: AgreementVersion, plan: ReleasePlan, cursor: string): ReleasePlan | undefined {
+  continuation(a: AgreementVersion, plan: MeshPlan, cursor: string): MeshPlan | undefined {
+    const product = plan.request.product;
+    if (plan.window) {
+      const grain = product.definition.grain as Exclude<typeof product.definition.grain, 'raw'>;
+      const to = closedEnd(this.now(), grain, this.latenessMs());
+      return to > plan.window.to ? this.plan(a, product.name, cursor) : undefined;
+    }
     if (!cursor) return undefined;
     const { m } = this.deps.db.prepare('SELECT coalesce(max(id), 0) AS m FROM observations').get() as {
       m: number;
     };
-    const next = continueCursor(cursor, plan.request.product.definition, m);
-    return next === undefined ? undefined : this.plan(a, plan.request.product.name, next);
+    const next = continueCursor(cursor, product.definition, m);
+    return next === undefined ? undefined : this.plan(a, product.name, next);
   }
 
   authorise(peerFacilityId: string, productId: string): AgreementVersion | Refusal {
@@ -119,7 +196,7 @@ export class MeshSender {
   }
 
   /** A pipeline batch as it goes on the wire, hashed. */
-  toWire(a: AgreementVersion, plan: ReleasePlan, from: string, b: ReleaseBatch): WireBatch {
+  toWire(a: AgreementVersion, plan: MeshPlan, from: string, b: ReleaseBatch): WireBatch {
     const rows = Buffer.from(JSON.stringify(b.rows));
     const fields = {
       productId: plan.request.product.name,
@@ -135,9 +212,24 @@ export class MeshSender {
     return { ...fields, sha256: batchHash(fields) };
   }
 
-  /** The pipeline's batches for a plan (re-exported so the server needs one dependency). */
-  batches(plan: ReleasePlan): Generator<ReleaseBatch, void, undefined> {
-    return releaseBatches(this.deps.db, plan);
+  /**
+   * The pipeline's batches for a plan. An aggregated window's batches carry window cursors, its
+   * last one the window's `done` cursor (so the next pull starts at the next window without
+   * re-reading this one); an empty window yields nothing and leaves the cursor where it is.
+   */
+  *batches(plan: MeshPlan): Generator<ReleaseBatch, void, undefined> {
+    if (!plan.window) {
+      yield* releaseBatches(this.deps.db, plan);
+      return;
+    }
+    if (plan.totalRows === 0) return;
+    const { from, to } = plan.window;
+    let held: ReleaseBatch | undefined;
+    for (const b of releaseBatches(this.deps.db, plan)) {
+      if (held) yield { ...held, cursor: encodeWindowCursor({ kind: 'at', from, to, inner: held.cursor }) };
+      held = b;
+    }
+    if (held) yield { ...held, cursor: encodeWindowCursor({ kind: 'done', to, upTo: plan.upTo }) };
   }
 }
 

@@ -216,6 +216,9 @@ export class MeshServer {
     try {
       let plan = sender.plan(agreement, productId, cursor);
       let batches = sender.batches(plan);
+      // Rows that arrived after their aggregate bucket was released: audited with the window's
+      // first batch (an empty window sends nothing, and the next pull counts them again).
+      let late = plan.lateRows;
       // One batch in flight: the next one is made while the previous is on its way, but it is
       // written only after that write completed and the agreement was checked again, so a
       // revocation stops the flow within one batch.
@@ -237,6 +240,7 @@ export class MeshServer {
           open.agreementId = agreement.id;
           plan = sender.plan(agreement, productId, cursor);
           batches = sender.batches(plan);
+          late = plan.lateRows;
           continue;
         }
         if (next.done) {
@@ -245,6 +249,7 @@ export class MeshServer {
           if (!more) break;
           plan = more;
           batches = sender.batches(plan);
+          late = plan.lateRows;
           continue;
         }
         const from = cursor;
@@ -264,6 +269,15 @@ export class MeshServer {
           cursorTo: wire.cursorTo,
           sha256: wire.sha256.toString('hex'),
         });
+        if (late > 0) {
+          this.audit('mesh.rows.late', peer.facilityId, 'not-shared', {
+            productId,
+            rows: late,
+            before: plan.window?.from,
+            reason: 'stored after their aggregate bucket was released to this peer',
+          });
+          late = 0;
+        }
         if (maxBatches > 0 && sent >= maxBatches) break;
       }
       await inFlight;

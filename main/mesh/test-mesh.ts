@@ -1,8 +1,11 @@
 import { createLogger } from '../log/logger';
 import { createNode, type VitalMeshNode } from '../node';
-import { startTestNode } from '../testing/test-node';
+import { join } from 'node:path';
+import { initKeyFile } from '../cli/keys';
+import { loadConfig, type NodeConfig } from '../config/config';
+import { planRelease } from '../deid/pipeline';
+import { tempDir } from '../testing/temp-dir';
 import { storePatient, storeSeries, syntheticWard } from '../deid/test-fixtures';
-import type { NodeConfig } from '../config/config';
 import type { AgreementVersion } from './agreements';
 
 /** A node of a mesh test: its own data dir, CA and ports; restartable on the same data dir. */
@@ -16,27 +19,38 @@ export interface MeshTestNode {
 export async function startMeshNode(
   facilityName: string,
   overrides: Partial<NodeConfig> = {},
+  options: { readonly clock?: () => number } = {},
 ): Promise<MeshTestNode> {
-  const started = await startTestNode({
+  const { dir, cleanup } = tempDir();
+  const keyFile = join(dir, 'keys', 'node.key');
+  initKeyFile(keyFile);
+  const start = (config: NodeConfig) =>
+    createNode(config, {
+      host: 'console',
+      logger: createLogger({ level: 'silent' }),
+      ...(options.clock ? { meshClock: options.clock } : {}),
+    });
+  const first = await start({
+    // Any free MLLP port: test files run in parallel, and other nodes may hold 2575.
+    ...loadConfig({ dataDir: join(dir, 'data'), keySource: 'file', keyFile, mllpPort: 0 }, {}),
     facilityName,
     meshPort: 0,
     meshPullIntervalSeconds: 0,
     ...overrides,
   });
   const t: MeshTestNode = {
-    node: started.node,
+    node: first,
     get config() {
       return t.node.config;
     },
     async restart(more = {}) {
       // Same data dir, same key, same port (the peer enrolled that endpoint).
-      const config = { ...t.node.config, meshPort: t.node.mesh.port, ...more };
-      t.node = await createNode(config, { host: 'console', logger: createLogger({ level: 'silent' }) });
+      t.node = await start({ ...t.node.config, meshPort: t.node.mesh.port, ...more });
       return t.node;
     },
     async cleanup() {
       await t.node.close();
-      await started.cleanup();
+      cleanup();
     },
   };
   return t;
@@ -59,9 +73,9 @@ export function enrol(a: VitalMeshNode, b: VitalMeshNode): void {
 export function agree(
   sender: VitalMeshNode,
   receiver: VitalMeshNode,
-  terms: { products?: string[]; expiresInMs?: number; k?: number; profile?: string } = {},
+  terms: { products?: string[]; expiresInMs?: number; k?: number; profile?: string; now?: number } = {},
 ): AgreementVersion {
-  const now = Date.now();
+  const now = terms.now ?? Date.now();
   const draft = sender.mesh.agreements.draft(
     {
       peerFacilityId: receiver.mesh.identity.facilityId(),
@@ -116,3 +130,29 @@ export function auditOf(
     details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
   }));
 }
+
+/**
+ * What one release of an aggregated product over every bucket before `to` yields, for this
+ * agreement (its product version, profile, k and key): what a receiver of its closed windows must
+ * hold, in any order.
+ */
+export function expectedAggregate(
+  sender: VitalMeshNode,
+  a: AgreementVersion,
+  productId: string,
+  to: number,
+): unknown[][] {
+  const { mesh } = sender;
+  const plan = planRelease(sender.store.db, {
+    product: mesh.sender.productFor(a, productId),
+    profile: mesh.sender.profileFor(a),
+    key: mesh.agreements.key(a.id),
+    to,
+  });
+  const out: unknown[][] = [];
+  for (const b of mesh.sender.batches({ ...plan, window: undefined, lateRows: 0 })) out.push(...b.rows);
+  return out;
+}
+
+/** Rows as a sorted list of their JSON, to compare multisets of rows. */
+export const asMultiset = (rows: readonly unknown[][]): string[] => rows.map((r) => JSON.stringify(r)).sort();
