@@ -139,7 +139,10 @@ export function mapOru(msg: Hl7Message, catalog: VitalCatalog, receivedAt: numbe
         }
         observedAt ??= obrTime ?? mshTime ?? receivedAt;
         // The mapped values are fresh objects: set the time on them rather than copy each.
-        for (const value of mapped) current.observations.push(Object.assign(value, { observedAt }));
+        for (const value of mapped) {
+          value.observedAt = observedAt;
+          current.observations.push(value);
+        }
         break;
       }
       default:
@@ -206,6 +209,9 @@ function mapPv1(msg: Hl7Message, seg: Segment): Partial<MappedPatient> {
   return { unit: opt(msg.get(seg, 3, 1)), room: opt(msg.get(seg, 3, 2)), bed: opt(msg.get(seg, 3, 3)) };
 }
 
+/** A mapped observation while its message is read: mapOru sets its time. */
+type Observation = { -readonly [K in keyof MappedObservation]: MappedObservation[K] };
+
 interface ObxContext {
   readonly issue: IssueFn;
   readonly containers: Map<string, { identifier: string | undefined; kind: string }>;
@@ -225,7 +231,7 @@ function mapObx(
   seg: Segment,
   catalog: VitalCatalog,
   ctx: ObxContext,
-): Omit<MappedObservation, 'observedAt'>[] | undefined {
+): Observation[] | undefined {
   const valueType = msg.get(seg, 2).toUpperCase();
   const code = msg.get(seg, 3, 1).trim();
   const text = msg.get(seg, 3, 2).trim();
@@ -281,26 +287,37 @@ function mapObx(
   const group = bp
     ? `${ctx.obrIndex}:${subId ? subId.split('.').slice(0, -1).join('.') : ''}:${bp.group}`
     : undefined;
-  const base = {
-    vitalId: match?.vital.id,
-    code: match ? match.vital.id : code || text,
-    codeSystem: match ? 'vitalmesh' : system || 'local',
-    sourceCode: [code, text, system].join('^'),
+  const vitalId = match?.vital.id;
+  const storedCode = match ? match.vital.id : code || text;
+  const codeSystem = match ? 'vitalmesh' : system || 'local';
+  const sourceCode = `${code}^${text}^${system}`;
+  const storedUnit = match && unit === undefined ? match.vital.ucum : unit;
+  const abnormalFlags = flags.length ? flags.join(',') : undefined;
+  // Every observation is one literal of one shape, its time filled in by mapOru: spreading a
+  // shared base (and assigning the time after) made V8 miss its inline caches on each OBX.
+  const observation = (valueNum: number | undefined, valueText: string | undefined): Observation => ({
+    vitalId,
+    code: storedCode,
+    codeSystem,
+    sourceCode,
     valueType: type,
-    unit: match && unit === undefined ? match.vital.ucum : unit,
+    valueNum,
+    valueText,
+    unit: storedUnit,
+    observedAt: 0,
     subId,
     group,
     device: dev,
-    abnormalFlags: flags.length ? flags.join(',') : undefined,
+    abnormalFlags,
     status,
-  };
+  });
   if (status === 'X' || status === 'D' || valueRaw === '') {
     // "Results cannot be obtained" / deleted / no value: kept as a reading without value, so a
     // dropout is visible rather than silently missing.
-    return [{ ...base, valueNum: undefined, valueText: undefined }];
+    return [observation(undefined, undefined)];
   }
   const reps = msg.repetitions(valueRaw);
-  const out: Omit<MappedObservation, 'observedAt'>[] = [];
+  const out: Observation[] = [];
   for (const rep of reps) {
     if (type === 'NM') {
       const v = msg.text(rep).trim();
@@ -308,11 +325,11 @@ function mapObx(
         ctx.issue(seg, 5, 102, `OBX-5 "${v.slice(0, 20)}" is not a number although OBX-2 is NM`);
         return undefined;
       }
-      out.push({ ...base, valueNum: Number(v), valueText: undefined });
+      out.push(observation(Number(v), undefined));
     } else if (type === 'SN') {
       // SN: comparator ^ num1 ^ separator/suffix ^ num2 → "<5", "1:128", "2-4".
       const [cmp = '', n1 = '', sep = '', n2 = ''] = msg.components(rep).map((c) => msg.text(c).trim());
-      out.push({ ...base, valueNum: undefined, valueText: `${cmp}${n1}${sep}${n2}` });
+      out.push(observation(undefined, `${cmp}${n1}${sep}${n2}`));
     } else {
       // Coded and structured values keep their components, readable and re-parseable.
       const textValue = msg
@@ -320,7 +337,7 @@ function mapObx(
         .map((c) => msg.text(c))
         .join('^')
         .replace(/\^+$/, '');
-      out.push({ ...base, valueNum: undefined, valueText: textValue });
+      out.push(observation(undefined, textValue));
     }
   }
   return out;
