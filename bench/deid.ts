@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { ProfileStore } from '../main/deid/profile-store';
 import { pseudonym } from '../main/deid/transforms';
 import { DatasetExporter } from '../main/export/exporter';
@@ -86,6 +87,7 @@ async function exportOnce(exporter: DatasetExporter, format: ExportFormat) {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   global.gc?.();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const { done } = exporter.start(
     { product: 'vitals-raw', profile: 'safe-harbor', format },
@@ -93,6 +95,7 @@ async function exportOnce(exporter: DatasetExporter, format: ExportFormat) {
   );
   const status = await done;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   if (status.state !== 'done') throw new Error(`${format} export ${status.state}: ${status.error}`);
@@ -101,6 +104,9 @@ async function exportOnce(exporter: DatasetExporter, format: ExportFormat) {
     rows: status.written,
     seconds: Math.round(seconds * 10) / 10,
     rowsPerSec: Math.round(status.written / seconds),
+    // Per second of this process's CPU (all its threads): what the rate would be on a core of its
+    // own, for runs on a machine others load too.
+    cpuRowsPerSec: Math.round(status.written / ((cpu.user + cpu.system) / 1e6)),
     rssMb: Math.round(peak / 2 ** 20),
     fileMb: Math.round((statSync(data.path).size / 2 ** 20) * 10) / 10,
     kAchieved: status.report!.gate.kAchieved,
@@ -135,13 +141,16 @@ console.log(
     baseRssMb,
     hmacPerSec,
     csvRowsPerSec: csv.rowsPerSec,
+    csvCpuRowsPerSec: csv.cpuRowsPerSec,
     csvRssMb: csv.rssMb,
     csvFileMb: csv.fileMb,
     parquetRowsPerSec: parquet.rowsPerSec,
+    parquetCpuRowsPerSec: parquet.cpuRowsPerSec,
     parquetRssMb: parquet.rssMb,
     parquetFileMb: parquet.fileMb,
     kAchieved: csv.kAchieved,
     targetCsvRowsPerSec: 150_000,
+    loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
     targetRssMb: 300,
   }),
 );

@@ -81,8 +81,8 @@ export interface ReleasePlan {
   readonly start: Position;
   readonly upTo: number;
   readonly patients: ReadonlyMap<number, PatientOut>;
-  /** devices.id → kind (device type), read once: devices are few, rows many. */
-  readonly deviceKinds: ReadonlyMap<number, string | null>;
+  /** devices.id → device type (an MDC term or `other`), judged once: devices are few, rows many. */
+  readonly deviceTypes: ReadonlyMap<number, string>;
 }
 
 export type OutValue = string | number | null;
@@ -169,9 +169,9 @@ export function planRelease(db: Db, request: ReleaseRequest): ReleasePlan {
     start: resumed?.position ?? startPosition(product.grain),
     upTo,
     patients,
-    deviceKinds: new Map(
+    deviceTypes: new Map(
       (db.prepare('SELECT id, kind FROM devices').raw().all() as [number, string | null][]).map(
-        ([id, kind]) => [id, kind],
+        ([id, kind]) => [id, deviceType(kind)],
       ),
     ),
   };
@@ -179,6 +179,7 @@ export function planRelease(db: Db, request: ReleaseRequest): ReleasePlan {
 
 type Cell = (row: ProductRow, p: PatientOut) => OutValue;
 
+const UNKNOWN_DEVICE = deviceType(null);
 const LOINC = new Map(VITAL_SIGNS.map((v) => [v.id, v.loinc[0] ?? null]));
 
 /** One function per output column, chosen once per release (not per row). */
@@ -232,7 +233,8 @@ function cellFunctions(plan: ReleasePlan): Cell[] {
       case 'unit':
         return (r) => r.unit;
       case 'device_type':
-        return (r) => deviceType(r.deviceId === null ? null : (plan.deviceKinds.get(r.deviceId) ?? null));
+        return (r) =>
+          r.deviceId === null ? UNKNOWN_DEVICE : (plan.deviceTypes.get(r.deviceId) ?? UNKNOWN_DEVICE);
       default:
         throw new Error(`no transform for column ${c.name}`);
     }

@@ -70,6 +70,12 @@ export function datasetDir(dataDir: string): string {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const PROGRESS_EVERY_MS = 200;
+/**
+ * Rows per batch. Smaller than the pipeline's default: a batch is alive while it is formatted
+ * and written, and 2,000 rows die young, where 5,000 survive into the old generation and cost
+ * mark-compact time (measured with bench/deid.ts: GC time fell by about three quarters).
+ */
+const EXPORT_PAGE_ROWS = 2000;
 
 /**
  * Dataset exports: a product through a profile, streamed batch by batch from the release
@@ -194,7 +200,7 @@ export class DatasetExporter {
         key,
         from: job.from ?? undefined,
         to: job.to ?? undefined,
-        pageSize: this.deps.pageSize,
+        pageSize: this.deps.pageSize ?? EXPORT_PAGE_ROWS,
       });
       key.fill(0);
       this.jobs.setTotal(job.exportId, plan.releasedRows);

@@ -122,18 +122,20 @@ export class SourceReader {
     ][];
     const rows: ProductRow[] = new Array<ProductRow>(found.length);
     for (let i = 0; i < found.length; i++) {
-      const [id, patientId, code, time, value, unit, deviceId] = found[i]!;
+      // Indexes, not a destructuring pattern: this loop runs once per exported row.
+      const f = found[i]!;
+      const value = f[4];
       rows[i] = {
-        patientId,
-        code,
-        time,
+        patientId: f[1],
+        code: f[2],
+        time: f[3],
         value,
         min: value,
         max: value,
         count: 1,
-        unit,
-        deviceId,
-        rowKey: id,
+        unit: f[5],
+        deviceId: f[6],
+        rowKey: f[0],
       };
     }
     const last = found.at(-1);
