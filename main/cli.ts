@@ -93,6 +93,14 @@ export function buildCli(): Command {
     )
     .addOption(
       new Option(
+        '--mesh-ca-key <where>',
+        "where the facility CA's private key is kept: store (default) or keychain (needs --key-source keychain)",
+      )
+        .choices(['store', 'keychain'])
+        .env('VITALMESH_MESH_CA_KEY'),
+    )
+    .addOption(
+      new Option(
         '--signal-lost-seconds <s>',
         'seconds without a value before "signal lost", unless a unit sets its own (5–3600, default 15)',
       )

@@ -159,6 +159,7 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
       pullIntervalMs: (config.meshPullIntervalSeconds ?? 60) * 1000,
       pageSize: config.meshPageSize,
       now: options.meshClock,
+      caKey: { wanted: config.meshCaKey, keySource: keys.kind, dataDir: config.dataDir },
     });
   } catch (error) {
     // E.g. the mesh port is taken: stop what started, then say which listener failed.

@@ -35,6 +35,7 @@ export function meshHandlers(mesh: MeshService): Pick<Handlers, MeshMethod> {
   return {
     'mesh.identity': () => {
       const id = mesh.identity.current();
+      const caKey = mesh.identity.caKeyStatus();
       let bundle: string | null = null;
       if (mesh.endpoint) {
         const { fingerprint: _f, ...b } = mesh.bundle();
@@ -46,6 +47,7 @@ export function meshHandlers(mesh: MeshService): Pick<Handlers, MeshMethod> {
         endpoint: mesh.endpoint ?? null,
         caFingerprint: id.ca.fingerprint,
         nodeCertificate: { fingerprint: id.node.fingerprint, notAfter: id.node.notAfter },
+        caKey: { location: caKey.location, note: caKey.note ?? null },
         bundle,
       };
     },

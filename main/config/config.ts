@@ -6,6 +6,9 @@ import { keySourceKind } from '../../shared/api/node';
 import { localCodeSchema } from '../../shared/catalog/vital-signs';
 import { operationsConfig, operationsFileSchema, type OperationsConfig } from './operations';
 
+/** Where the mesh CA's private key may be kept (main/mesh/ca-key.ts). */
+export const MESH_CA_KEY_LOCATIONS = ['store', 'keychain'] as const;
+
 /** The same bounds as a unit's own setting (alarms.setUnitSettings in shared/api/vitals.ts). */
 const signalLostSeconds = () => z.number().int().min(5).max(3600);
 export const signalLostSecondsSchema = signalLostSeconds();
@@ -80,6 +83,8 @@ export const fileConfigSchema = z
     meshPort: z.number().int().min(0).max(65535).optional(),
     /** How often each subscribed peer product is pulled; 0 = only on demand. */
     meshPullIntervalSeconds: z.number().int().min(0).max(86_400).optional(),
+    /** Where the facility CA's private key is kept: the encrypted store or the OS keychain. */
+    meshCaKey: z.enum(MESH_CA_KEY_LOCATIONS).optional(),
     /** Retention schedule, scheduled backups, alert thresholds, /metrics (main/config/operations.ts). */
     operations: operationsFileSchema.optional(),
   })
@@ -131,6 +136,8 @@ export interface NodeConfig {
   readonly meshHost?: string | undefined;
   readonly meshPort?: number | undefined;
   readonly meshPullIntervalSeconds?: number | undefined;
+  /** 'keychain' keeps the CA key in the OS keychain (key source keychain only; else the store). */
+  readonly meshCaKey?: (typeof MESH_CA_KEY_LOCATIONS)[number] | undefined;
   /** Product rows per mesh batch (default 5,000); tests and the benchmark set it, no flag does. */
   readonly meshPageSize?: number | undefined;
   /** Retention, backups, alerts, metrics (issue 9); optional so a hand-made config gets the defaults. */
@@ -186,6 +193,11 @@ export function fromEnvironment(env: NodeJS.ProcessEnv): ConfigOverrides & { pas
   set('meshHost', env.VITALMESH_MESH_HOST);
   if (env.VITALMESH_MESH_PORT)
     set('meshPort', parseEnv('VITALMESH_MESH_PORT', portSchema, env.VITALMESH_MESH_PORT));
+  if (env.VITALMESH_MESH_CA_KEY)
+    set(
+      'meshCaKey',
+      parseEnv('VITALMESH_MESH_CA_KEY', z.enum(MESH_CA_KEY_LOCATIONS), env.VITALMESH_MESH_CA_KEY),
+    );
   return out;
 }
 
@@ -283,6 +295,7 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
     meshHost: pick('meshHost') ?? '127.0.0.1',
     meshPort: pick('meshPort'),
     meshPullIntervalSeconds: file.meshPullIntervalSeconds,
+    meshCaKey: pick('meshCaKey'),
     operations: operationsConfig(file.operations, env, dataDir),
   };
 }

@@ -3,7 +3,9 @@ import type { ProfileStore } from '../deid/profile-store';
 import type { ProductCatalog } from '../products/catalog';
 import type { Db } from '../store/database';
 import { ApiError } from '../../shared/api/errors';
+import type { KeySourceKind } from '../../shared/api/node';
 import { AgreementStore } from './agreements';
+import { STORE_PLACEMENT, placeCaKey, type CaKeyLocation, type CaKeyPlacement } from './ca-key';
 import { MeshIdentity, type AuditAppend } from './identity';
 import { ENROLMENT_FORMAT, PeerStore, type EnrolmentBundle } from './peers';
 import { MeshPuller } from './puller';
@@ -34,6 +36,12 @@ export interface MeshOptions {
    * one they move, so expiry mid-stream and bucket closing don't depend on a loaded machine's timing.
    */
   readonly now?: (() => number) | undefined;
+  /** Where the CA key is wanted (meshCaKey) and what the node's keys come from (ca-key.ts). */
+  readonly caKey?: {
+    readonly wanted: CaKeyLocation | undefined;
+    readonly keySource: KeySourceKind | undefined;
+    readonly dataDir: string;
+  };
 }
 
 /**
@@ -50,12 +58,16 @@ export class MeshService {
   private server: MeshServer | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly options: MeshOptions) {
+  private constructor(
+    private readonly options: MeshOptions,
+    caKey: CaKeyPlacement,
+  ) {
     this.identity = new MeshIdentity({
       db: options.db,
       facilityName: options.facilityName,
       hostNames: options.hostNames ?? [options.host],
       audit: options.audit,
+      caKey,
     });
     this.peers = new PeerStore(options.db);
     this.agreements = new AgreementStore(options.db, options.now);
@@ -79,8 +91,12 @@ export class MeshService {
 
   /** Loads (or at first start creates) the identity and starts the listener when a port is set. */
   static async start(options: MeshOptions): Promise<MeshService> {
-    const mesh = new MeshService(options);
+    const caKey = options.caKey ? await placeCaKey(options.caKey) : STORE_PLACEMENT;
+    const mesh = new MeshService(options, caKey);
     await mesh.identity.ensure();
+    const where = mesh.identity.caKeyStatus();
+    if (where.note) options.logger.warn({ caKey: where.location }, where.note);
+    else options.logger.info({ caKey: where.location }, `mesh CA key kept in the ${where.location}`);
     if (options.port !== undefined) {
       const server = new MeshServer({
         identity: mesh.identity,
@@ -151,6 +167,8 @@ export class MeshService {
   /** Renews the node certificate when due (called daily by the node). */
   async renew(): Promise<void> {
     await this.identity.ensure();
+    const problem = this.identity.caKeyStatus().note;
+    if (problem) this.options.logger.warn({ caKey: this.identity.caKeyStatus().location }, problem);
   }
 
   async close(): Promise<void> {

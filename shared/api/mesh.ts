@@ -143,6 +143,8 @@ export const meshMethods = {
       endpoint: z.string().nullable(),
       caFingerprint: z.string(),
       nodeCertificate: z.object({ fingerprint: z.string(), notAfter: z.number().int() }),
+      /** Where the CA private key is kept, and why not where the settings asked (when so). */
+      caKey: z.object({ location: z.enum(['store', 'keychain']), note: z.string().nullable() }),
       bundle: z.string().nullable(),
     }),
   ),

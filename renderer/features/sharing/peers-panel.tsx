@@ -86,7 +86,18 @@ function OwnIdentity() {
           <dt>Node certificate valid until</dt>
           <dd>{when(id.nodeCertificate.notAfter)}</dd>
         </div>
+        <div>
+          <dt>CA private key kept in</dt>
+          <dd data-testid="own-ca-key">
+            {id.caKey.location === 'keychain' ? 'the OS keychain' : 'the encrypted store'}
+          </dd>
+        </div>
       </dl>
+      {id.caKey.note ? (
+        <p className="sharing__note" role="status">
+          {id.caKey.note}
+        </p>
+      ) : null}
       {id.bundle ? (
         <label className="field">
           <span className="field__label">

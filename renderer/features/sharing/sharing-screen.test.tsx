@@ -52,6 +52,7 @@ const identity = {
   endpoint: '127.0.0.1:8471',
   caFingerprint: '11:22',
   nodeCertificate: { fingerprint: '33:44', notAfter: Date.now() + 1e9 },
+  caKey: { location: 'store' as const, note: null as string | null },
   bundle: '{"format":"vitalmesh-enrolment/1"}',
 };
 
@@ -100,6 +101,18 @@ describe('Sharing', () => {
     );
     const table = await screen.findByRole('table', { name: 'Enrolled peers' });
     await waitFor(() => expect(within(table).getByText('active')).toBeTruthy());
+  });
+
+  it('IT sees where the CA key is kept, and why not in the keychain when that was asked for', async () => {
+    const note =
+      'the CA key stays in the encrypted store: keeping it in the OS keychain needs --key-source keychain';
+    const { client } = createFakeClient({
+      'peers.list': () => ({ ok: true, value: { peers: [] } }),
+      'mesh.identity': () => ({ ok: true, value: { ...identity, caKey: { location: 'store', note } } }),
+    });
+    renderAs('it_admin', <SharingScreen />, client);
+    expect((await screen.findByTestId('own-ca-key')).textContent).toBe('the encrypted store');
+    expect(screen.getByText(note).getAttribute('role')).toBe('status');
   });
 
   it('a compliance officer approves a draft; IT sees no Approve button', async () => {
