@@ -3,7 +3,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { z } from 'zod';
 
-/** The mesh's .proto, beside this file (the bundle rewrites import.meta.dirname to the source path). */
+/**
+ * The mesh's .proto, beside this file. The bundles rewrite import.meta.dirname to the source's path
+ * relative to the bundle (scripts/build-main.mjs), so a packaged app finds it at main/mesh/ beside
+ * dist/ inside app.asar, where electron-builder.yml packs it (proto-packaging.test.ts).
+ */
 export const MESH_PROTO = join(import.meta.dirname, 'mesh.proto');
 
 const definition = protoLoader.loadSync(MESH_PROTO, {
