@@ -5,7 +5,7 @@ import { openScratchStore } from '../ingest/hl7/test-support';
 import { VITALS_1MIN, VITALS_RAW } from '../products/built-in';
 import type { Versioned } from '../products/versioned-store';
 import { aggPageSql, rawPageSql } from '../products/source';
-import { cohortSql } from './cohort';
+import { CHUNK_END_SQL, cohortSql } from './cohort';
 import { planRelease, releaseBatches, type OutValue, type ReleasePlan } from './pipeline';
 import { SAFE_HARBOR } from './profiles';
 import { storePatient, storeSeries, syntheticWard } from './test-fixtures';
@@ -138,6 +138,24 @@ describe('release pipeline (product → de-identify → k gate)', () => {
     }
   });
 
+  it('seeds the noise from the key at planning, so wiping the key afterwards (as exports do) changes nothing', () => {
+    const profile = deidProfile.parse({
+      ...SAFE_HARBOR,
+      fields: { ...SAFE_HARBOR.fields, value: { method: 'perturb', maxAbs: 5 } },
+    });
+    const values = (key: Buffer, wipe: boolean) => {
+      const plan = planRelease(store.db, { product: v(VITALS_RAW), profile: v(profile), key });
+      if (wipe) key.fill(0);
+      return run(plan).rows.map((r) => r[col(plan, 'value')]);
+    };
+    const a = values(Buffer.from(keyA), true);
+    const b = values(Buffer.from(keyB), true);
+    expect(values(Buffer.from(keyA), false)).toEqual(a);
+    // Noise seeded from a wiped (all-zero) key would be the same for every export.
+    const differing = a.filter((x, i) => x !== b[i]).length;
+    expect(differing).toBeGreaterThan(a.length / 2);
+  });
+
   it('suppresses everyone when fewer than k patients exist, and says so', () => {
     const profile = deidProfile.parse({ ...SAFE_HARBOR, kAnonymity: { ...SAFE_HARBOR.kAnonymity, k: 50 } });
     const plan = planRelease(store.db, { product: v(VITALS_RAW), profile: v(profile), key: keyA });
@@ -212,8 +230,13 @@ describe('release pipeline (product → de-identify → k gate)', () => {
     const agg = plan(aggPageSql(2), [0, '', 0, 1, 'hr', 'spo2', 0, 1, 10]);
     expect(agg).toMatch(/USING COVERING INDEX observations_patient_code_time/);
     expect(agg).not.toMatch(/TEMP B-TREE/);
-    expect(plan(cohortSql(2, 'raw'), [1, 'hr', 'spo2', 0, 1])).toMatch(
-      /COVERING INDEX observations_patient_code_time/,
+    expect(plan(cohortSql(2, 'raw'), [0, '', 0, 1, 'hr', 'spo2', 0, 1])).toMatch(
+      /COVERING INDEX observations_patient_code_time \(\(patient_id,code,observed_at\)>/,
     );
+    const chunk = plan(cohortSql(2, '1min', true), [0, '', 0, 9, 'z', 0, 1, 'hr', 'spo2', 0, 1]);
+    expect(chunk).toMatch(
+      /COVERING INDEX observations_patient_code_time .*AND \(patient_id,code,observed_at\)</,
+    );
+    expect(plan(CHUNK_END_SQL, [0, '', 0, 10])).toMatch(/COVERING INDEX observations_patient_code_time/);
   });
 });

@@ -23,7 +23,7 @@ import {
 } from '../products/source';
 import type { Versioned } from '../products/versioned-store';
 import type { Db } from '../store/database';
-import { loadCohort } from './cohort';
+import { loadCohort, loadCohortAsync, type CohortPatient } from './cohort';
 import { applyKGate, type GateDecision } from './k-gate';
 import { columnsFor, type Column } from './columns';
 import {
@@ -81,6 +81,11 @@ export interface ReleasePlan {
   readonly start: Position;
   readonly upTo: number;
   readonly patients: ReadonlyMap<number, PatientOut>;
+  /**
+   * The perturbation seed, taken from the key when planning: a caller wipes its key once the plan
+   * is made (the exporter does), and noise seeded from a wiped key would be the same for everyone.
+   */
+  readonly noiseSeed: number;
   /** devices.id → device type (an MDC term or `other`), judged once: devices are few, rows many. */
   readonly deviceTypes: ReadonlyMap<number, string>;
 }
@@ -125,9 +130,25 @@ export function continueCursor(cursor: string, product: ProductDefinition, upTo:
 
 /** Finds the release's patients, runs the k gate and fixes the columns. No row is read yet. */
 export function planRelease(db: Db, request: ReleaseRequest): ReleasePlan {
+  const { query, start, upTo } = releaseQuery(db, request);
+  return planFromCohort(db, request, query, start, upTo, loadCohort(db, query));
+}
+
+/**
+ * planRelease with the event loop free between chunks of the patient pass, for a node that is
+ * also showing live vitals: the plan is the same.
+ */
+export async function planReleaseAsync(db: Db, request: ReleaseRequest): Promise<ReleasePlan> {
+  const { query, start, upTo } = releaseQuery(db, request);
+  return planFromCohort(db, request, query, start, upTo, await loadCohortAsync(db, query));
+}
+
+function releaseQuery(
+  db: Db,
+  request: ReleaseRequest,
+): { query: SourceQuery; start: Position; upTo: number } {
   assertKey(request.key);
   const product = request.product.definition;
-  const profile = request.profile.definition;
   const resumed = request.cursor ? decodeCursor(request.cursor, product) : undefined;
   const upTo =
     resumed?.upTo ??
@@ -139,7 +160,19 @@ export function planRelease(db: Db, request: ReleaseRequest): ReleasePlan {
     to: request.to ?? MAX_TIME,
     upTo,
   };
-  const cohort = loadCohort(db, query);
+  return { query, start: resumed?.position ?? startPosition(product.grain), upTo };
+}
+
+function planFromCohort(
+  db: Db,
+  request: ReleaseRequest,
+  query: SourceQuery,
+  start: Position,
+  upTo: number,
+  cohort: CohortPatient[],
+): ReleasePlan {
+  const product = request.product.definition;
+  const profile = request.profile.definition;
   const { decisions, report } = applyKGate(cohort, profile);
   const quality = new QualityCounter();
   const patients = new Map<number, PatientOut>();
@@ -166,9 +199,10 @@ export function planRelease(db: Db, request: ReleaseRequest): ReleasePlan {
     releasedRows,
     totalRows: cohort.reduce((n, p) => n + p.rows, 0),
     quality,
-    start: resumed?.position ?? startPosition(product.grain),
+    start,
     upTo,
     patients,
+    noiseSeed: noiseSeed(request.key),
     deviceTypes: new Map(
       (db.prepare('SELECT id, kind FROM devices').raw().all() as [number, string | null][]).map(
         ([id, kind]) => [id, deviceType(kind)],
@@ -185,7 +219,7 @@ const LOINC = new Map(VITAL_SIGNS.map((v) => [v.id, v.loinc[0] ?? null]));
 /** One function per output column, chosen once per release (not per row). */
 function cellFunctions(plan: ReleasePlan): Cell[] {
   const profile = plan.request.profile.definition;
-  const seed = noiseSeed(plan.request.key);
+  const seed = plan.noiseSeed;
   const method = (field: ProductField): FieldMethod => profile.fields[field] ?? { method: 'suppress' };
   const numeric = (pick: (r: ProductRow) => number, salt: number): Cell => {
     const m = method('value');

@@ -5,7 +5,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ExportFormat, ExportStatus, ReleaseReport } from '../../shared/api/exports';
 import { GRAIN_MS } from '../../shared/api/products';
 import type { AuditInput } from '../audit/chain';
-import { planRelease, releaseBatches } from '../deid/pipeline';
+import { planReleaseAsync, releaseBatches } from '../deid/pipeline';
 import type { ProfileStore } from '../deid/profile-store';
 import type { Logger } from '../log/logger';
 import type { ProductCatalog } from '../products/catalog';
@@ -188,13 +188,14 @@ export class DatasetExporter {
     };
     let sink: HashingSink | undefined;
     try {
-      // Let the API call that started us answer first: planning reads the whole cohort.
+      // Let the API call that started us answer first.
       await yieldToLoop();
       mkdirSync(partial, { mode: 0o700 });
       const product = this.deps.catalog.definitions.require(job.product, job.productVersion);
       const profile = this.deps.profiles.require(job.profile, job.profileVersion);
       const key = randomBytes(32);
-      const plan = planRelease(db, {
+      // The patient pass reads the whole range; it gives the event loop back between chunks.
+      const plan = await planReleaseAsync(db, {
         product,
         profile,
         key,
