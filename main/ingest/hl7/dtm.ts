@@ -6,8 +6,22 @@
 const DTM =
   /^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,4}))?)?)?)?)?)?([+-]\d{4})?$/;
 
+/**
+ * The last value read and its result: a PCD-01 message repeats one time in OBR-7 and in every
+ * OBX-14, and the regular expression was a tenth of mapping it. (The result depends only on the
+ * text and the process's time zone, which doesn't change under a running node.)
+ */
+let last: { value: string; result: number | undefined } = { value: '', result: undefined };
+
 /** Epoch milliseconds, or undefined when the value isn't a valid DTM. */
 export function parseDtm(value: string): number | undefined {
+  if (value === last.value && value !== '') return last.result;
+  const result = readDtm(value);
+  last = { value, result };
+  return result;
+}
+
+function readDtm(value: string): number | undefined {
   const m = DTM.exec(value.trim());
   if (!m) return undefined;
   const [, y, mo = '01', d = '01', h = '00', mi = '00', s = '00', frac = '', tz] = m;

@@ -26,10 +26,17 @@ export interface GroupCommitOptions {
 /** How often a waiting group looks whether more messages arrived (setTimeout's floor). */
 const POLL_MS = 1;
 
+/** Polls without a new message after which the group is taken as complete. */
+const QUIET_POLLS = 2;
+/** Below this budget a wait can't pay for itself: commit on the next turn. */
+const MIN_BUDGET_MS = 2;
+
 export class GroupCommit {
   private scheduled = false;
-  private firstAt = 0;
+  /** When the first look at this group happened (after the turn that queued its first message). */
+  private waitingSince: number | undefined;
   private seen = 0;
+  private quiet = 0;
   private lastCommitMs = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -39,8 +46,9 @@ export class GroupCommit {
   queued(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.firstAt = this.options.clock();
+    this.waitingSince = undefined;
     this.seen = this.options.queued();
+    this.quiet = 0;
     setImmediate(this.check);
   }
 
@@ -58,11 +66,20 @@ export class GroupCommit {
     this.timer = undefined;
     if (!this.scheduled) return;
     const { queued, clock, maxBatch, maxWaitMs } = this.options;
+    const now = clock();
+    // Measured from here, not from the first message's arrival: reading a burst of frames (the
+    // turn that queued them) is not waiting.
+    this.waitingSince ??= now;
     const length = queued();
-    const budget = Math.min(maxWaitMs, this.lastCommitMs / 2);
-    const stillArriving = length > this.seen;
+    this.quiet = length > this.seen ? 0 : this.quiet + 1;
     this.seen = length;
-    if (stillArriving && length < maxBatch && clock() - this.firstAt + POLL_MS <= budget) {
+    const budget = Math.min(maxWaitMs, this.lastCommitMs / 2);
+    if (
+      budget >= MIN_BUDGET_MS &&
+      length < maxBatch &&
+      this.quiet < QUIET_POLLS &&
+      now - this.waitingSince + POLL_MS <= budget
+    ) {
       this.timer = setTimeout(this.check, POLL_MS);
       return;
     }

@@ -211,6 +211,31 @@ function mapPv1(msg: Hl7Message, seg: Segment): Partial<MappedPatient> {
 
 /** A mapped observation while its message is read: mapOru sets its time. */
 type Observation = { -readonly [K in keyof MappedObservation]: MappedObservation[K] };
+type ObxFields = Omit<MappedObservation, 'valueNum' | 'valueText' | 'observedAt'>;
+
+/**
+ * Every observation is one literal of one shape, its time filled in by mapOru: spreading a shared
+ * base (and assigning the time after) made V8 miss its inline caches on each OBX. A module
+ * function, not a closure per OBX: closures created in hot loops cost (tsx wraps each in __name).
+ */
+function observation(f: ObxFields, valueNum: number | undefined, valueText: string | undefined): Observation {
+  return {
+    vitalId: f.vitalId,
+    code: f.code,
+    codeSystem: f.codeSystem,
+    sourceCode: f.sourceCode,
+    valueType: f.valueType,
+    valueNum,
+    valueText,
+    unit: f.unit,
+    observedAt: 0,
+    subId: f.subId,
+    group: f.group,
+    device: f.device,
+    abnormalFlags: f.abnormalFlags,
+    status: f.status,
+  };
+}
 
 interface ObxContext {
   readonly issue: IssueFn;
@@ -263,10 +288,11 @@ function mapObx(
       ? (catalog.unitToUcum(unitCode || unitText, unitSystem, unitText) ?? (unitCode || unitText))
       : undefined;
   const status = msg.get(seg, 11).trim() || undefined;
-  const flags = msg
-    .repetitions(msg.raw(seg, 8))
-    .map((r) => msg.text(msg.components(r)[0] ?? '').trim())
-    .filter((f) => f !== '');
+  const flags: string[] = [];
+  for (const r of msg.repetitions(msg.raw(seg, 8))) {
+    const flag = msg.text(msg.components(r)[0] ?? '').trim();
+    if (flag !== '') flags.push(flag);
+  }
 
   // Device: OBX-18, else the nearest enclosing container's, else the sending application.
   let dev: { identifier: string; kind: string | undefined } | undefined;
@@ -293,28 +319,23 @@ function mapObx(
   const sourceCode = `${code}^${text}^${system}`;
   const storedUnit = match && unit === undefined ? match.vital.ucum : unit;
   const abnormalFlags = flags.length ? flags.join(',') : undefined;
-  // Every observation is one literal of one shape, its time filled in by mapOru: spreading a
-  // shared base (and assigning the time after) made V8 miss its inline caches on each OBX.
-  const observation = (valueNum: number | undefined, valueText: string | undefined): Observation => ({
+  const fields: ObxFields = {
     vitalId,
     code: storedCode,
     codeSystem,
     sourceCode,
     valueType: type,
-    valueNum,
-    valueText,
     unit: storedUnit,
-    observedAt: 0,
     subId,
     group,
     device: dev,
     abnormalFlags,
     status,
-  });
+  };
   if (status === 'X' || status === 'D' || valueRaw === '') {
     // "Results cannot be obtained" / deleted / no value: kept as a reading without value, so a
     // dropout is visible rather than silently missing.
-    return [observation(undefined, undefined)];
+    return [observation(fields, undefined, undefined)];
   }
   const reps = msg.repetitions(valueRaw);
   const out: Observation[] = [];
@@ -325,11 +346,11 @@ function mapObx(
         ctx.issue(seg, 5, 102, `OBX-5 "${v.slice(0, 20)}" is not a number although OBX-2 is NM`);
         return undefined;
       }
-      out.push(observation(Number(v), undefined));
+      out.push(observation(fields, Number(v), undefined));
     } else if (type === 'SN') {
       // SN: comparator ^ num1 ^ separator/suffix ^ num2 → "<5", "1:128", "2-4".
       const [cmp = '', n1 = '', sep = '', n2 = ''] = msg.components(rep).map((c) => msg.text(c).trim());
-      out.push(observation(undefined, `${cmp}${n1}${sep}${n2}`));
+      out.push(observation(fields, undefined, `${cmp}${n1}${sep}${n2}`));
     } else {
       // Coded and structured values keep their components, readable and re-parseable.
       const textValue = msg
@@ -337,7 +358,7 @@ function mapObx(
         .map((c) => msg.text(c))
         .join('^')
         .replace(/\^+$/, '');
-      out.push(observation(undefined, textValue));
+      out.push(observation(fields, undefined, textValue));
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { Hl7Message, Hl7ParseError, type Delimiters, type Segment } from './message';
 
 /** Why a frame could not be read as one HL7 message; decides between AE and AR. */
@@ -82,8 +83,8 @@ export function decodeFrame(bytes: Buffer): { text: string; charset: string; war
       },
     );
   }
-  const ascii = !bytes.some((b) => b > 0x7f);
-  if (ascii) return { text: bytes.toString('latin1'), charset: label, warnings: [] };
+  // A native scan: a per-byte callback (Array.some) was a tenth of the parse.
+  if (isAscii(bytes)) return { text: bytes.toString('latin1'), charset: label, warnings: [] };
   if (label === 'utf-8') {
     try {
       return { text: utf8Strict.decode(bytes), charset: label, warnings: [] };
@@ -141,11 +142,13 @@ export function parseHl7(bytes: Buffer): Hl7Message {
   }
   const { text, charset, warnings } = decodeFrame(bytes);
   const delimiters = readDelimiters(text);
-  const lines = text.split(/\r\n|\r|\n/);
+  // Most senders end segments with CR only: a plain split, the regular expression only if needed.
+  const lines = text.includes('\n') ? text.split(/\r\n|\r|\n/) : text.split('\r');
   const segments: Segment[] = [];
   let index = 0;
   for (const line of lines) {
-    if (line.trim() === '') continue;
+    // A line that starts with a visible character is not blank: trim only the others.
+    if (line === '' || (line.charCodeAt(0) <= 0x20 && line.trim() === '')) continue;
     index++;
     const id = line.slice(0, 3);
     if (!SEGMENT_ID.test(id) || (line.length > 3 && line[3] !== delimiters.field)) {
