@@ -10,6 +10,7 @@ import { m0500 } from './0500-alarms';
 import { m0510 } from './0510-observations-covering-index';
 import { m0520 } from './0520-mesh';
 import { m0530 } from './0530-retention';
+import { m0550 } from './0550-unit-types';
 
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0510,
   m0520,
   m0530,
+  m0550,
 ];
