@@ -61,7 +61,19 @@ async function run(req: LoadRequest): Promise<LoadResult> {
       socket.setNoDelay(true);
       const sentAt: number[] = [];
       let inFlight = 0;
+      // A pipelining gateway writes the messages it has ready together: the ACKs of one read
+      // are answered with one write, not a system call per message.
+      let corked = false;
+      const uncork = () => {
+        corked = false;
+        socket.uncork();
+      };
       const sendOne = () => {
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork);
+        }
         const t = msgs[(index + seq) % msgs.length]!;
         const cid = `${req.tag}-${index}-${seq++}`;
         sentAt.push(performance.now());

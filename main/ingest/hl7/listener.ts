@@ -110,10 +110,22 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
 
     // ACKs leave in arrival order even though each waits for its group commit.
     let tail: Promise<void> = Promise.resolve();
+    // The ACKs one commit releases go out in one write, not a system call each: corked until
+    // the microtasks that write them have run.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      socket.uncork();
+    };
     const send = (acks: Promise<Buffer[]>, frameAt: number) => {
       tail = tail.then(async () => {
         const frames = await acks;
         if (socket.destroyed) return;
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(uncork);
+        }
         for (const f of frames) socket.write(f);
         ingest.noteAckWritten(frameAt);
       });
