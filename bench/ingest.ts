@@ -127,7 +127,7 @@ async function storeCeiling(): Promise<{
  * ceiling and the ingest alike, so neither pays them inside its commits.
  */
 const backgroundCheckpoints = (store: ReturnType<typeof openScratchStore>) =>
-  startCheckpointer({ file: store.file, key: store.key, logger: silentLogger() });
+  startCheckpointer({ file: store.file, key: store.key, logger: silentLogger(), writer: store.db });
 
 /** The full ingest on a fresh encrypted store, at `connections` concurrent senders. */
 async function ingestRun(connections: number) {

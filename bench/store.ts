@@ -94,8 +94,8 @@ try {
   // Both stores as the running node has its store: WAL checkpoints on their own thread
   // (main/store/checkpointer.ts), the writer's auto-checkpoint only a backstop.
   const checkpointers = [
-    startCheckpointer({ file: join(dir, 'encrypted.db'), key: key.bytes, logger }),
-    startCheckpointer({ file: join(dir, 'plain.db'), key: null, logger }),
+    startCheckpointer({ file: join(dir, 'encrypted.db'), key: key.bytes, logger, writer: encrypted }),
+    startCheckpointer({ file: join(dir, 'plain.db'), key: null, logger, writer: plain }),
   ];
 
   // Alternate halves so drift in the machine's speed hits both stores alike.

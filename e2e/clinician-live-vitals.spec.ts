@@ -143,7 +143,10 @@ test('the unit view keeps rendering with 100 beds updating', async ({ page, vmNo
           // rendering (style, layout, paint) is done, so its arrival minus the frame's start is
           // the main-thread time the frame took, including the live updates queued before it.
           // The rAF interval alone can't show that: at 60 Hz it never reads under 16.7 ms.
-          const channel = new MessageChannel();
+          const channel = new MessageChannel() as unknown as {
+            port1: { onmessage: () => void };
+            port2: { postMessage: (message: null) => void };
+          };
           let frameStart = 0;
           channel.port1.onmessage = () => work.push(performance.now() - frameStart);
           let last = performance.now();

@@ -37,10 +37,14 @@ it('checkpoints the WAL from its own thread, encrypted, while the writer never d
   expect(statSync(`${store.file}-wal`).size).toBeGreaterThan(500_000);
 
   const checkpoints = store.startBackgroundCheckpoints(logger, 50);
+  // While the thread runs, the writer's own checkpoint is only a distant backstop.
+  expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBeGreaterThanOrEqual(50_000);
   await expect.poll(() => statSync(store.file).size, { timeout: 10_000 }).toBeGreaterThan(before + 500_000);
   // The writer goes on while the thread runs.
   insert.run('after', MARKER);
   await checkpoints.close();
+  // The thread is gone: the writer checkpoints as it did before.
+  expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
   // Both files as they are while the node runs (the last close removes the WAL).
   for (const file of [store.file, `${store.file}-wal`]) {
     const bytes = readFileSync(file);

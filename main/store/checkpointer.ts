@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger';
+import type { Db } from './database';
 
 /**
  * Checkpoints the WAL from a worker thread with its own connection, so the ingest writer never
@@ -20,19 +21,24 @@ export interface CheckpointerOptions {
   /** The database key; null only for a plaintext file (bench/store.ts's baseline). */
   readonly key: Buffer | null;
   readonly logger: Logger;
-  /** How often to checkpoint; a short interval keeps each checkpoint (and the WAL) small. */
+  /** The writer's connection, whose own auto-checkpoint becomes a backstop while this runs. */
+  readonly writer: Db;
+  /** How often an idle WAL is looked at; while the writer writes, every 10 ms. */
   readonly intervalMs?: number;
 }
 
-/** What the worker reports after each checkpoint (SQLite's wal_checkpoint result). */
-interface CheckpointReport {
-  readonly kind: 'checkpoint';
-  readonly busy: number;
-  readonly log: number;
-  readonly checkpointed: number;
-  readonly ms: number;
-}
-type WorkerMessage = CheckpointReport | { kind: 'error'; message: string } | { kind: 'closed' };
+/**
+ * The writer's auto-checkpoint threshold while this thread runs (frames; ~200 MB of WAL). Well
+ * above what one busy second writes, so a thread briefly starved of CPU on a loaded machine
+ * doesn't hand the work back to the writer; low enough that a dead thread can't fill the disk.
+ */
+const BACKSTOP_FRAMES = 50_000;
+
+/** What the worker reports: only what is worth a log line. */
+type WorkerMessage =
+  | { kind: 'slow'; checkpointed: number; ms: number }
+  | { kind: 'error'; message: string }
+  | { kind: 'closed' };
 
 // Plain CommonJS evaluated in the worker, so it runs the same from source (tsx) and from the
 // esbuild bundles without a second entry point. The key arrives by workerData, never on disk.
@@ -47,29 +53,49 @@ if (workerData.hexKey !== null) {
 }
 db.pragma('busy_timeout=1000');
 db.prepare('SELECT count(*) FROM sqlite_master').get();
+let timer;
+let last = '';
+let lastError;
+// While the WAL changes between two checkpoints the writer is busy, and the next checkpoint
+// comes soon: if the WAL outgrew the writer's backstop, the writer would checkpoint on its own
+// thread (bench/store.ts measured that at a third of the encrypted writer's time).
 const checkpoint = () => {
   const started = performance.now();
+  let changed = false;
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ kind: 'checkpoint', busy: r.busy, log: r.log, checkpointed: r.checkpointed,
-      ms: performance.now() - started });
+    const state = r.log + '/' + r.checkpointed;
+    changed = state !== last;
+    last = state;
+    const ms = performance.now() - started;
+    if (ms > workerData.slowMs) parentPort.postMessage({ kind: 'slow', checkpointed: r.checkpointed, ms });
+    lastError = undefined;
   } catch (error) {
-    parentPort.postMessage({ kind: 'error', message: String(error && error.message || error) });
+    // Said once per distinct cause: a locked file at every pass would drown the log.
+    const message = String(error && error.message || error);
+    if (message !== lastError) parentPort.postMessage({ kind: 'error', message });
+    lastError = message;
   }
+  timer = setTimeout(checkpoint, changed ? workerData.busyIntervalMs : workerData.intervalMs);
 };
-const timer = setInterval(checkpoint, workerData.intervalMs);
+timer = setTimeout(checkpoint, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message !== 'close') return;
-  clearInterval(timer);
-  checkpoint();
+  clearTimeout(timer);
+  // A last pass; if it fails the WAL stays and the next open replays it, nothing is lost.
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
   db.close();
   parentPort.postMessage({ kind: 'closed' });
   parentPort.close();
 });
 `;
 
+const SLOW_CHECKPOINT_MS = 200;
+
 export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   const logger = options.logger.child({ module: 'checkpointer' });
+  const writerThreshold = options.writer.pragma('wal_autocheckpoint', { simple: true }) as number;
+  options.writer.pragma(`wal_autocheckpoint=${BACKSTOP_FRAMES}`);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
@@ -77,22 +103,16 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
       hexKey: options.key?.toString('hex') ?? null,
       // Resolved here, where module resolution knows the app's node_modules (or the asar's).
       modulePath: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
-      intervalMs: options.intervalMs ?? 1000,
+      intervalMs: options.intervalMs ?? 250,
+      busyIntervalMs: Math.min(options.intervalMs ?? 250, 10),
+      slowMs: SLOW_CHECKPOINT_MS,
     },
   });
-  let lastError: string | undefined;
   const closed = new Promise<void>((resolve) => {
     worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'closed') resolve();
-      else if (message.kind === 'error') {
-        // Said once per distinct cause: a locked file every second would drown the log.
-        if (message.message !== lastError) logger.warn({ err: message.message }, 'WAL checkpoint failed');
-        lastError = message.message;
-      } else {
-        lastError = undefined;
-        if (message.ms > 200)
-          logger.info({ ms: Math.round(message.ms), pages: message.checkpointed }, 'slow checkpoint');
-      }
+      else if (message.kind === 'error') logger.warn({ err: message.message }, 'WAL checkpoint failed');
+      else logger.info({ ms: Math.round(message.ms), pages: message.checkpointed }, 'slow checkpoint');
     });
     worker.once('exit', () => resolve());
   });
@@ -104,6 +124,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
       worker.postMessage('close');
       await closed;
       await worker.terminate();
+      if (options.writer.open) options.writer.pragma(`wal_autocheckpoint=${writerThreshold}`);
     },
   };
 }

@@ -75,7 +75,8 @@ export async function openStore(dataDir: string, keys: KeySource): Promise<Store
     keySource: keys.kind,
     schemaVersion: () => schemaVersion(db),
     sizes: () => ({ storeBytes: size(file), walBytes: size(`${file}-wal`) }),
-    startBackgroundCheckpoints: (logger, intervalMs) => startCheckpointer({ file, key, logger, intervalMs }),
+    startBackgroundCheckpoints: (logger, intervalMs) =>
+      startCheckpointer({ file, key, logger, writer: db, intervalMs }),
     close: () => db.close(),
   };
 }
