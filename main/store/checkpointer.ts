@@ -23,7 +23,7 @@ export interface CheckpointerOptions {
   readonly logger: Logger;
   /** The writer's connection, whose own auto-checkpoint becomes a backstop while this runs. */
   readonly writer: Db;
-  /** How often an idle WAL is looked at; while the writer writes, every 10 ms. */
+  /** How often an idle WAL is looked at; while the writer writes, every 100 ms. */
   readonly intervalMs?: number;
 }
 
@@ -103,8 +103,10 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
       hexKey: options.key?.toString('hex') ?? null,
       // Resolved here, where module resolution knows the app's node_modules (or the asar's).
       modulePath: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
-      intervalMs: options.intervalMs ?? 250,
-      busyIntervalMs: Math.min(options.intervalMs ?? 250, 10),
+      intervalMs: options.intervalMs ?? 1000,
+      // Each checkpoint syncs both files: ten a second at most, and a busy second's WAL stays
+      // far below the backstop.
+      busyIntervalMs: Math.min(options.intervalMs ?? 1000, 100),
       slowMs: SLOW_CHECKPOINT_MS,
     },
   });
