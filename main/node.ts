@@ -18,6 +18,7 @@ import { fhirHandlers, fhirStreamHandlers } from './api/fhir-handlers';
 import { ingestHandlers } from './api/ingest-handlers';
 import { patientHandlers } from './api/patient-handlers';
 import { ProductCatalog } from './products/catalog';
+import { UnitTypeStore } from './products/unit-types';
 import { ProfileStore } from './deid/profile-store';
 import { DatasetExporter } from './export/exporter';
 import { productHandlers } from './api/product-handlers';
@@ -136,7 +137,11 @@ export async function createNode(config: NodeConfig, options: NodeOptions): Prom
   const liveDeps = { live, users: access.users };
   const catalog = hl7?.catalog ?? createVitalCatalog(config.localCodes ?? []);
   const recordsDeps = { db: store.db, users: access.users, catalog };
-  const products = { catalog: new ProductCatalog(store.db), profiles: new ProfileStore(store.db) };
+  const products = {
+    catalog: new ProductCatalog(store.db),
+    profiles: new ProfileStore(store.db),
+    unitTypes: new UnitTypeStore(store.db),
+  };
   const exporter = new DatasetExporter({
     db: store.db,
     dataDir: config.dataDir,

@@ -66,6 +66,8 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   'products.save': ['it_admin'],
   'profiles.list': ['it_admin', 'compliance_officer', 'researcher'],
   'profiles.save': ['it_admin'],
+  'products.unitTypes': ['it_admin', 'compliance_officer'],
+  'products.setUnitType': ['it_admin'],
   'exports.create': ['researcher'],
   'exports.get': ['researcher'],
   'exports.list': ['researcher'],

@@ -2,14 +2,22 @@ import { ApiError } from '../../shared/api/errors';
 import type { ProductCatalog } from '../products/catalog';
 import type { ProfileStore } from '../deid/profile-store';
 import { isBuiltInProfile } from '../deid/profile-store';
+import type { UnitTypeStore } from '../products/unit-types';
 import type { Handlers } from './dispatcher';
 
 type ProductMethod =
-  'products.list' | 'products.describe' | 'products.save' | 'profiles.list' | 'profiles.save';
+  | 'products.list'
+  | 'products.describe'
+  | 'products.save'
+  | 'profiles.list'
+  | 'profiles.save'
+  | 'products.unitTypes'
+  | 'products.setUnitType';
 
 export interface ProductDeps {
   readonly catalog: ProductCatalog;
   readonly profiles: ProfileStore;
+  readonly unitTypes: UnitTypeStore;
 }
 
 /**
@@ -17,7 +25,11 @@ export interface ProductDeps {
  * versions (the dispatcher has validated them against the same schema the store re-checks);
  * the audit line names the product and version.
  */
-export function productHandlers({ catalog, profiles }: ProductDeps): Pick<Handlers, ProductMethod> {
+export function productHandlers({
+  catalog,
+  profiles,
+  unitTypes,
+}: ProductDeps): Pick<Handlers, ProductMethod> {
   return {
     'products.list': (_input, ctx) => ({ products: catalog.list(ctx.principal) }),
     'products.describe': ({ name, version }, ctx) => {
@@ -44,6 +56,21 @@ export function productHandlers({ catalog, profiles }: ProductDeps): Pick<Handle
       const saved = profiles.save(definition, ctx.principal.username);
       ctx.audit.details = { version: saved.version, k: definition.kAnonymity.k };
       return saved;
+    },
+    'products.unitTypes': () => ({ units: unitTypes.list() }),
+    'products.setUnitType': ({ unit, unitType }, ctx) => {
+      if (!ctx.principal) throw new ApiError('unauthenticated', 'log in first');
+      // A unit label is an operational name (it never leaves in a release), so it may be audited.
+      ctx.audit.target = `unit:${unit}`;
+      const before = unitTypes.get(unit);
+      const after = unitTypes.set(unit, unitType, ctx.principal.username);
+      ctx.audit.details = {
+        unitType: after.unitType,
+        source: after.source,
+        was: before.unitType,
+        wasSource: before.source,
+      };
+      return after;
     },
   };
 }

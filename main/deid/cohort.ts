@@ -60,7 +60,8 @@ export const PATIENT_ATTRIBUTES_SQL = `SELECT p.birth_date, p.sex, p.unit, z.zip
   WHERE p.id = ?`;
 
 /**
- * The type of a unit when IT has not set one (unit_types): read from common words in its label.
+ * The type of a unit: IT's setting (unit_types, products.setUnitType), or when IT has set none a
+ * guess from common words in its label, always one of UNIT_TYPES (or `unknown` without a unit).
  * The label itself is a location smaller than a state (Safe Harbor (B)) and never leaves.
  */
 export function unitTypeOf(unit: string | null, configured: string | null): string {
@@ -68,10 +69,12 @@ export function unitTypeOf(unit: string | null, configured: string | null): stri
   if (!unit || unit.trim() === '') return 'unknown';
   const u = unit.toLowerCase();
   if (/\bnicu\b|neonat/.test(u)) return 'nicu';
+  if (/\bpicu\b|pa?ediatric intensive/.test(u)) return 'picu';
   if (/\b(icu|itu|ccu|micu|sicu|cvicu)\b|intensive|critical care/.test(u)) return 'icu';
   if (/\b(ed|er)\b|emergency|a&e/.test(u)) return 'ed';
   if (/\b(or|pacu)\b|theatre|operating|recovery/.test(u)) return 'perioperative';
-  if (/ward|\bmed|surg|floor|step.?down/.test(u)) return 'ward';
+  if (/step.?down|\bhdu\b|high dependency|intermediate care/.test(u)) return 'stepdown';
+  if (/ward|\bmed|surg|floor/.test(u)) return 'ward';
   return 'other';
 }
 

@@ -249,6 +249,37 @@ export const profileSummary = z.object({
   definition: deidProfile,
 });
 
+// --- Unit types (a quasi-identifier IT sets per unit label) ---------------------------------------
+
+/**
+ * The kinds of care unit a release may name. A closed list: the unit's label is a location
+ * smaller than a state (Safe Harbor (B)) and never leaves, and a free-text type could carry it.
+ */
+export const UNIT_TYPES = [
+  'icu',
+  'nicu',
+  'picu',
+  'ed',
+  'perioperative',
+  'stepdown',
+  'ward',
+  'other',
+] as const;
+export type UnitType = (typeof UNIT_TYPES)[number];
+
+export const unitTypeRow = z.object({
+  unit: z.string(),
+  /** What releases use: IT's setting, or the guess from the label when IT has set none. */
+  unitType: z.string(),
+  source: z.enum(['set', 'guessed']),
+  /** The guess from the label, shown so IT can confirm or correct it. */
+  guessed: z.string(),
+  patients: z.number().int(),
+  setBy: z.string().nullable(),
+  setAt: z.string().nullable(),
+});
+export type UnitTypeRow = z.infer<typeof unitTypeRow>;
+
 export const productMethods = {
   'products.list': method(
     'The data product catalog: every product, latest version.',
@@ -274,5 +305,20 @@ export const productMethods = {
     'Create a de-identification profile or a new version of one.',
     z.object({ definition: deidProfile }).strict(),
     z.object({ name: z.string(), version: z.number().int() }),
+  ),
+  'products.unitTypes': method(
+    'Every unit label with patients, and the unit type releases give it (set by IT, or guessed).',
+    z.object({}).strict(),
+    z.object({ units: z.array(unitTypeRow) }),
+  ),
+  'products.setUnitType': method(
+    "Set a unit's type (a quasi-identifier in releases), or clear it (null) to use the guess again.",
+    z
+      .object({
+        unit: z.string().trim().min(1, 'name the unit').max(120),
+        unitType: z.enum(UNIT_TYPES).nullable(),
+      })
+      .strict(),
+    unitTypeRow,
   ),
 } as const;
