@@ -5,6 +5,16 @@ import { facilityIdsFromSan } from './pki';
 import { KEEPALIVE_OPTIONS, MeshClientCtor } from './proto';
 
 export const UNARY_DEADLINE_MS = 10_000;
+
+/**
+ * HTTP/2 flow-control window the puller grants (connection and stream), instead of 64 KiB. A
+ * batch is ~0.5 MiB; with a 64 KiB window the sender could send the next one only as fast as the
+ * puller read it, and the puller reads nothing while it commits, so sending and committing took
+ * turns. With room for a few batches the sender's next batch crosses while this one commits.
+ * The sender still checks the agreement before each batch it writes.
+ */
+export const RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
+const RECEIVE_WINDOW_OPTIONS = { 'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES } as const;
 /** A pull may run long; it ends with a status well before the next scheduled one. */
 export const PULL_DEADLINE_MS = 10 * 60_000;
 
@@ -30,7 +40,7 @@ export function meshClient(peer: Peer, identity: IdentitySnapshot): grpc.Client 
       },
     },
   );
-  return new MeshClientCtor(peer.endpoint, creds, { ...KEEPALIVE_OPTIONS });
+  return new MeshClientCtor(peer.endpoint, creds, { ...KEEPALIVE_OPTIONS, ...RECEIVE_WINDOW_OPTIONS });
 }
 
 export const deadline = (ms: number): Date => new Date(Date.now() + ms);
