@@ -1,21 +1,11 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { BedView } from '../../shared/api/vitals';
+import type { PatientDemographicsRow } from '../patients/patient-row';
 import type { Db } from '../store/database';
 
 /** Hot queries, named so a test holds them to their index. */
 export const LATEST_OBSERVATION_SQL = `SELECT value_num, unit, observed_at, received_at FROM observations
   WHERE patient_id = ? AND code = ? AND value_num IS NOT NULL ORDER BY observed_at DESC LIMIT 1`;
-
-interface PatientRow {
-  id: number;
-  family_name: string | null;
-  given_name: string | null;
-  birth_date: string | null;
-  sex: string | null;
-  unit: string | null;
-  room: string | null;
-  bed: string | null;
-}
 
 /** "DOE, Jane" — the family name in capitals, as wristbands and central stations show it. */
 export function displayNameOf(family: string | null, given: string | null): string | null {
@@ -24,7 +14,7 @@ export function displayNameOf(family: string | null, given: string | null): stri
   return given ? `${family.toUpperCase()}, ${given}` : family.toUpperCase();
 }
 
-const toBed = (r: PatientRow): BedView => ({
+const toBed = (r: PatientDemographicsRow): BedView => ({
   patientId: r.id,
   displayName: displayNameOf(r.family_name, r.given_name),
   birthDate: r.birth_date,
@@ -73,7 +63,7 @@ export class PatientDirectory {
     const cached = this.cache.get(patientId);
     const t = this.now();
     if (cached && t - cached.at < LOCATION_TTL_MS) return cached.bed;
-    const row = this.s.get.get(patientId) as PatientRow | undefined;
+    const row = this.s.get.get(patientId) as PatientDemographicsRow | undefined;
     const bed = row && toBed(row);
     this.cache.set(patientId, { bed, at: t });
     return bed;
@@ -84,7 +74,7 @@ export class PatientDirectory {
   }
 
   inUnit(unit: string): BedView[] {
-    return (this.s.inUnit.all(unit) as PatientRow[]).map(toBed).sort(compareBeds);
+    return (this.s.inUnit.all(unit) as PatientDemographicsRow[]).map(toBed).sort(compareBeds);
   }
 
   units(): { unit: string; beds: number }[] {

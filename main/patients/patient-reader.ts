@@ -1,6 +1,7 @@
 import type { ObservationView, PatientDetail, PatientSummary } from '../../shared/api/patients';
 import type { VitalCatalog } from '../../shared/catalog/vital-signs';
 import type { Db } from '../store/database';
+import type { PatientRow } from './patient-row';
 
 /**
  * Reads of identified patients and their observations, as the patient API shows them. Who may
@@ -38,18 +39,6 @@ interface SearchParams {
   query: string;
   limit: number;
   units: string | null;
-}
-
-interface PatientRow {
-  id: number;
-  family_name: string | null;
-  given_name: string | null;
-  birth_date: string | null;
-  sex: string | null;
-  unit: string | null;
-  room: string | null;
-  bed: string | null;
-  demographics_conflict: number;
 }
 
 interface ObservationRow {
