@@ -2,6 +2,7 @@ import type { HealthAlert, OperationsHealth } from '../../shared/api/health';
 import type { AuditInput } from '../audit/chain';
 import type { AlertSettings } from '../config/operations';
 import type { Logger } from '../log/logger';
+import type { AlertState } from './alert-state';
 import type { diskOf } from './probes';
 import type { AlertCondition, HealthProbe } from './probe';
 
@@ -14,6 +15,8 @@ export interface HealthMonitorDeps {
   readonly audit: (entry: AuditInput) => void;
   readonly logger: Logger;
   readonly facility: string;
+  /** Firing alerts kept across restarts; without it each start announces them afresh. */
+  readonly state?: AlertState;
   readonly now?: () => number;
   /** Replaces fetch for the webhook (tests); default: global fetch. */
   readonly post?: (url: string, body: string) => Promise<void>;
@@ -36,6 +39,9 @@ export class HealthMonitor {
 
   constructor(private readonly deps: HealthMonitorDeps) {
     this.now = deps.now ?? Date.now;
+    // What was firing when the node stopped: still firing at the first check → no new
+    // announcement (and the same `since`); gone by then → announced as cleared.
+    for (const alert of deps.state?.load() ?? []) this.active.set(alert.id, alert);
   }
 
   start(): void {
@@ -91,6 +97,7 @@ export class HealthMonitor {
 
   private reconcile(conditions: readonly AlertCondition[], now: number): void {
     const seen = new Set<string>();
+    let changed = false;
     for (const c of conditions) {
       const id = `${c.rule}:${c.subject}`;
       seen.add(id);
@@ -102,13 +109,16 @@ export class HealthMonitor {
       }
       const alert: HealthAlert = { id, ...c, since: new Date(now).toISOString() };
       this.active.set(id, alert);
+      changed = true;
       this.announce({ kind: 'fired', alert });
     }
     for (const [id, alert] of this.active) {
       if (seen.has(id)) continue;
       this.active.delete(id);
+      changed = true;
       this.announce({ kind: 'cleared', alert });
     }
+    if (changed) this.deps.state?.save([...this.active.values()]);
   }
 
   private announce(event: AlertEvent): void {

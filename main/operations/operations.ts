@@ -3,6 +3,7 @@ import { BackupService } from '../backup/service';
 import type { OperationsConfig } from '../config/operations';
 import { AuditVerifyProbe } from '../health/audit-probe';
 import { meshProbe } from '../health/mesh-probe';
+import { storedAlertState } from '../health/alert-state';
 import { HealthMonitor } from '../health/monitor';
 import type { HealthProbe } from '../health/probe';
 import {
@@ -96,6 +97,7 @@ export function startOperations(deps: OperationsDeps): Operations {
     audit: deps.audit,
     logger: logger.child({ module: 'health' }),
     facility: deps.facility,
+    state: storedAlertState(store.db, logger.child({ module: 'health' })),
   });
   retention.start();
   backups.start();
