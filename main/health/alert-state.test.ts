@@ -40,7 +40,7 @@ function monitor(
   const audited: AuditInput[] = [];
   const m = new HealthMonitor({
     probes: [probe(conditions)],
-    settings: ALERT_DEFAULTS,
+    settings: { ...ALERT_DEFAULTS, webhookUrl: undefined },
     disk: () => ({ freeBytes: 1, totalBytes: 2, freePercent: 50 }),
     lastBackupAt: () => null,
     audit: (e) => audited.push(e),
