@@ -4,7 +4,10 @@ import type { ProductDescription } from '../../../shared/api/products';
 import { mayCall, METHOD_ACCESS } from '../../../shared/permissions';
 import { useAppState, useClient } from '../../app/context';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { Tabs } from '../../components/tabs';
 import { ProductEditor } from './product-editor';
+import { ProfilesPanel } from './profiles-panel';
+import { UnitTypesPanel } from './unit-types-panel';
 import '../../components/dense-table.css';
 import '../../components/form.css';
 import '../../components/panel.css';
@@ -22,12 +25,37 @@ type Summary = {
 
 const pct = (share: number) => `${(share * 100).toFixed(2)} %`;
 
+const SECTIONS = [
+  { id: 'catalog', label: 'Catalog', need: 'products.list' },
+  { id: 'profiles', label: 'De-identification profiles', need: 'profiles.list' },
+  { id: 'units', label: 'Unit types', need: 'products.unitTypes' },
+] as const;
+type Section = (typeof SECTIONS)[number]['id'];
+
+/** Products: the catalog, the de-identification profiles and the unit types, a tab each. */
+export function ProductsScreen() {
+  const role = useAppState((s) => s.session.user?.role);
+  const sections = SECTIONS.filter((s) => mayCall(METHOD_ACCESS[s.need], role));
+  const [selected, setSelected] = useState<Section>('catalog');
+  const current = sections.find((s) => s.id === selected) ?? sections[0];
+  if (!current) return null;
+  return (
+    <div className="products-screen">
+      <Tabs idPrefix="products" label="Products" tabs={sections} selected={current.id} onSelect={setSelected}>
+        {current.id === 'catalog' ? <CatalogPanel /> : null}
+        {current.id === 'profiles' ? <ProfilesPanel /> : null}
+        {current.id === 'units' ? <UnitTypesPanel /> : null}
+      </Tabs>
+    </div>
+  );
+}
+
 /**
- * Products: the data product catalog — what each product holds (schema, row count, time coverage),
- * how good it is (quality checks), where it came from (lineage) and its versions; IT edits
+ * The data product catalog — what each product holds (schema, row count, time coverage), how
+ * good it is (quality checks), where it came from (lineage) and its versions; IT edits
  * definitions, which publishes a new version.
  */
-export function ProductsScreen() {
+function CatalogPanel() {
   const client = useClient();
   const role = useAppState((s) => s.session.user?.role);
   const mayEdit = mayCall(METHOD_ACCESS['products.save'], role);
@@ -59,7 +87,7 @@ export function ProductsScreen() {
   }, [client, selected, products]);
 
   return (
-    <section className="products-screen" aria-label="Data products">
+    <section className="products-catalog" aria-label="Data products">
       {error ? <ApiErrorAlert error={error} what="the product catalog" /> : null}
       <div className="panel">
         <table className="dense-table">
