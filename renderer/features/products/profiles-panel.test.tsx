@@ -1,13 +1,34 @@
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeidProfile } from '../../../shared/api/products';
-import { SAFE_HARBOR } from '../../../main/deid/profiles';
+import { deidProfile, type DeidProfile } from '../../../shared/api/products';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
 import { ProfilesPanel } from './profiles-panel';
 
 afterEach(cleanup);
 
+/** The built-in safe-harbor profile as profiles.list sends it. */
+const SAFE_HARBOR: DeidProfile = deidProfile.parse({
+  name: 'safe-harbor',
+  description: 'HIPAA Safe Harbor',
+  fields: {
+    patient: { method: 'pseudonymize' },
+    age_band: { method: 'generalize', bandYears: 5, top: 90 },
+    sex: { method: 'keep' },
+    zip3: { method: 'generalize' },
+    unit_type: { method: 'keep' },
+    time: { method: 'dateshift', maxDays: 365 },
+    code: { method: 'keep' },
+    value: { method: 'keep' },
+    unit: { method: 'keep' },
+    device_type: { method: 'keep' },
+  },
+  kAnonymity: {
+    k: 5,
+    quasiIdentifiers: ['age_band', 'sex', 'zip3', 'unit_type'],
+    onSmallClass: 'generalize',
+  },
+});
 const MINE: DeidProfile = { ...SAFE_HARBOR, name: 'icu-study', description: 'ICU study profile' };
 
 function setup(save?: (definition: DeidProfile) => ReturnType<typeof okSave>) {
