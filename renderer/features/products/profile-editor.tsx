@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   ALLOWED_METHODS,
   PRODUCT_FIELDS,
@@ -37,6 +37,9 @@ export function ProfileEditor(props: {
   const [errors, setErrors] = useState<FormErrors>({});
   const [tried, setTried] = useState(false);
   const [saving, setSaving] = useState(false);
+  const ref = useRef<HTMLFormElement>(null);
+  // The editor opens below the list: bring it into view, or a click seems to do nothing.
+  useEffect(() => ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' }), []);
 
   const update = (next: ProfileForm) => {
     setForm(next);
@@ -63,6 +66,7 @@ export function ProfileEditor(props: {
   const count = Object.keys(errors).length;
   return (
     <form
+      ref={ref}
       className="panel profile-editor"
       aria-labelledby="profile-editor-title"
       noValidate
