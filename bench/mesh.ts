@@ -8,7 +8,8 @@
  *    (product → de-identification → k gate), hashed, audited on both sides, checked and
  *    committed with its cursor here.
  *  - bare: a grpc-js server in the sender's process with the same certificates streams the same
- *    batches, serialised beforehand, to a client here that only counts them.
+ *    batches, serialised beforehand, to a client here that only counts them. Both carry the rows
+ *    in the columnar-v1 encoding the node's puller asks for (main/mesh/columnar.ts).
  *
  *   npm run bench -- mesh            1,000,000 observations
  *   npm run bench -- mesh --quick    200,000 observations (under a minute)
@@ -93,6 +94,7 @@ try {
       rowsReleased: pulled.rows,
       batches: pulled.batches,
       rowsPerBatch: PAGE,
+      encoding: 'columnar-v1',
       bytesPerBatch: ready.bytesPerBatch,
       meshRowsPerSec,
       meshSeconds: Number((meshMs / 1000).toFixed(2)),

@@ -11,6 +11,8 @@ export interface HashedFields {
   readonly rowCount: number;
   readonly columns: readonly string[];
   readonly rows: Buffer;
+  /** '' or 'json', or 'columnar-v1' (main/mesh/columnar.ts). */
+  readonly encoding: string;
 }
 
 /**
@@ -21,8 +23,10 @@ export interface HashedFields {
  */
 export function batchHash(b: HashedFields): Buffer {
   const h = createHash('sha256');
+  // JSON batches hash as they always did; another encoding is named in the hashed head.
+  const encoding = b.encoding === 'json' ? '' : b.encoding;
   const head = [
-    'vitalmesh-batch/1',
+    encoding ? `vitalmesh-batch/2 ${encoding}` : 'vitalmesh-batch/1',
     b.productId,
     String(b.productVersion),
     b.agreementId,

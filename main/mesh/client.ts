@@ -67,7 +67,7 @@ export function unary(
 
 export function pullStream(
   client: grpc.Client,
-  req: { productId: string; cursor: string; maxBatches: number },
+  req: { productId: string; cursor: string; maxBatches: number; accept?: readonly string[] },
 ): grpc.ClientReadableStream<unknown> {
   const fn = (
     client as unknown as Record<

@@ -3,6 +3,7 @@ import { loadConfig } from '../config/config';
 import { createKeySource } from '../store/key-source';
 import { openStore } from '../store/store';
 import { NodeProcess, prepareNodeDir } from './test-process';
+import { storedRows } from './puller';
 import { agree, expectedRows, seedWard, startMeshNode, type MeshTestNode } from './test-mesh';
 
 /** The receiving node is killed (SIGKILL) mid-pull: after restart the data equals the product, once. */
@@ -71,7 +72,7 @@ describe('receiver killed mid-pull', () => {
       const blobs = store.db
         .prepare('SELECT rows_json, cursor_from FROM mesh_received_batches ORDER BY id')
         .all() as { rows_json: Buffer; cursor_from: string }[];
-      const rows = blobs.flatMap((b) => JSON.parse(b.rows_json.toString('utf8')) as unknown[][]);
+      const rows = blobs.flatMap((b) => storedRows(b.rows_json));
       expect(rows).toEqual(expected);
       expect(new Set(blobs.map((b) => b.cursor_from)).size).toBe(blobs.length);
     } finally {

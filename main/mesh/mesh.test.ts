@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agree, auditOf, enrol, expectedRows, seedWard, startMeshNode, type MeshTestNode } from './test-mesh';
 import { storeSeries, syntheticWard } from '../deid/test-fixtures';
+import { isColumnar } from './columnar';
 
 /** Two real facilities on loopback: own data dirs, CAs and ports, talking mutual-TLS gRPC. */
 describe('mesh between two nodes', () => {
@@ -48,13 +49,12 @@ describe('mesh between two nodes', () => {
     expect(south.node.mesh.puller.rows(northId, 'vitals-raw')).toEqual(expected);
 
     // No source identifier reached the receiving store: no MRN, name, or the sender's patient ids.
-    const blobs = (
-      south.node.store.db.prepare('SELECT rows_json FROM mesh_received_batches').all() as {
-        rows_json: Buffer;
-      }[]
-    )
-      .map((r) => r.rows_json.toString('utf8'))
-      .join('\n');
+    const stored = south.node.store.db.prepare('SELECT rows_json FROM mesh_received_batches').all() as {
+      rows_json: Buffer;
+    }[];
+    // The puller asked for the compact encoding, and every batch came in it.
+    expect(stored.every((r) => isColumnar(r.rows_json))).toBe(true);
+    const blobs = stored.map((r) => r.rows_json.toString('utf8')).join('\n');
     for (const p of syntheticWard(40)) {
       expect(blobs).not.toContain(p.mrn);
       expect(blobs).not.toContain(p.family);

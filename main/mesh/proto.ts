@@ -45,6 +45,7 @@ export const pullRequestSchema = z.object({
   productId: z.string().min(1).max(100),
   cursor: str,
   maxBatches: z.number().int().min(0),
+  accept: z.array(z.string().max(40)).max(10).default([]),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -65,6 +66,7 @@ export const batchSchema = z.object({
   columns: z.array(z.string().max(100)).max(100),
   rows: z.instanceof(Buffer),
   sha256: z.instanceof(Buffer),
+  encoding: z.enum(['', 'json', 'columnar-v1']).default(''),
 });
 export type WireBatch = z.infer<typeof batchSchema>;
 

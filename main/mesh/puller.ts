@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log/logger';
 import type { Db } from '../store/database';
 import { batchHash } from './batch';
+import { COLUMNAR, ColumnarError, checkColumnar, decodeColumnar, isColumnar } from './columnar';
 import { describeGrpcError, meshClient, pullStream, unary } from './client';
 import type { AuditAppend, MeshIdentity } from './identity';
 import type { PeerStore } from './peers';
@@ -60,6 +61,13 @@ const toSub = (r: SubRow): Subscription => ({
   failures: r.failures,
   columns: JSON.parse(r.columns) as string[],
 });
+
+/** A stored batch's rows, as they arrived: JSON, or columnar-v1 (told apart by its first bytes). */
+export function storedRows(blob: Buffer): unknown[][] {
+  return isColumnar(blob)
+    ? decodeColumnar(blob, blob.readUInt16LE(8)) // its own width, checked on arrival
+    : (JSON.parse(blob.toString('utf8')) as unknown[][]);
+}
 
 export class BatchRefused extends Error {
   override name = 'BatchRefused';
@@ -166,7 +174,7 @@ export class MeshPuller {
       )
       .iterate(peerFacilityId, productId) as Iterable<{ rows_json: Buffer }>;
     for (const b of it) {
-      for (const r of JSON.parse(b.rows_json.toString('utf8')) as unknown[][]) {
+      for (const r of storedRows(b.rows_json)) {
         if (out.length >= limit) return out;
         out.push(r);
       }
@@ -196,7 +204,12 @@ export class MeshPuller {
       .prepare('UPDATE mesh_subscriptions SET last_pull_at = ? WHERE peer_facility_id = ? AND product_id = ?')
       .run(this.now(), peerFacilityId, productId);
     try {
-      const call = pullStream(this.client(peerFacilityId), { productId, cursor, maxBatches });
+      const call = pullStream(this.client(peerFacilityId), {
+        productId,
+        cursor,
+        maxBatches,
+        accept: [COLUMNAR],
+      });
       this.calls.add(call);
       try {
         for await (const message of call) {
@@ -258,18 +271,31 @@ export class MeshPuller {
         `batch hash mismatch (${b.sha256.toString('hex').slice(0, 16)}…): refused, nothing stored`,
       );
     }
+    const held = this.rowCount(b);
+    if (held !== b.rowCount)
+      throw new BatchRefused(`batch says ${b.rowCount} rows but holds ${held ?? 'none'}`);
+    return b;
+  }
+
+  /** How many well-formed rows a batch holds in its encoding (undefined: not an array of rows). */
+  private rowCount(b: WireBatch): number | undefined {
+    if (b.encoding === COLUMNAR) {
+      try {
+        return checkColumnar(b.rows, b.columns.length);
+      } catch (error) {
+        if (error instanceof ColumnarError)
+          throw new BatchRefused(`batch rows are not columnar-v1: ${error.message}`);
+        throw error;
+      }
+    }
+    if (isColumnar(b.rows)) throw new BatchRefused('batch rows are columnar-v1 but the batch says JSON');
     let rows: unknown;
     try {
       rows = JSON.parse(b.rows.toString('utf8'));
     } catch {
       throw new BatchRefused('batch rows are not JSON');
     }
-    if (!Array.isArray(rows) || rows.length !== b.rowCount) {
-      throw new BatchRefused(
-        `batch says ${b.rowCount} rows but holds ${Array.isArray(rows) ? rows.length : 'none'}`,
-      );
-    }
-    return b;
+    return Array.isArray(rows) ? rows.length : undefined;
   }
 
   private commit(peerFacilityId: string, b: WireBatch): void {

@@ -15,6 +15,7 @@ import type { Versioned } from '../products/versioned-store';
 import type { Db } from '../store/database';
 import type { AgreementStore, AgreementVersion, Refusal } from './agreements';
 import { batchHash } from './batch';
+import { COLUMNAR, encodeColumnar } from './columnar';
 import type { WireBatch, WireCatalog } from './proto';
 import {
   DEFAULT_LATENESS_MS,
@@ -50,6 +51,13 @@ export type MeshPlan = ReleasePlan & {
 const lateRowsSql = (codes: number): string => `SELECT count(*) AS n FROM observations
   WHERE id > ? AND id <= ? AND code IN (${Array.from({ length: codes }, () => '?').join(', ')})
   AND +observed_at < ? AND value_num IS NOT NULL`;
+
+/** How a batch's rows are written: JSON, or the compact columnar encoding when the puller reads it. */
+export type RowEncoding = 'json' | typeof COLUMNAR;
+
+/** The encoding for a puller that accepts these (the compact one when it can read it). */
+export const encodingFor = (accept: readonly string[]): RowEncoding =>
+  accept.includes(COLUMNAR) ? COLUMNAR : 'json';
 
 export const isRefusal = (v: AgreementVersion | Refusal): v is Refusal => 'reason' in v;
 
@@ -195,9 +203,18 @@ export class MeshSender {
     return this.deps.agreements.authorise(peerFacilityId, productId);
   }
 
-  /** A pipeline batch as it goes on the wire, hashed. */
-  toWire(a: AgreementVersion, plan: MeshPlan, from: string, b: ReleaseBatch): WireBatch {
-    const rows = Buffer.from(JSON.stringify(b.rows));
+  /** A pipeline batch as it goes on the wire, in an encoding the puller reads, hashed. */
+  toWire(
+    a: AgreementVersion,
+    plan: MeshPlan,
+    from: string,
+    b: ReleaseBatch,
+    encoding: RowEncoding = 'json',
+  ): WireBatch {
+    const rows =
+      encoding === COLUMNAR
+        ? encodeColumnar(b.rows, plan.columns.length)
+        : Buffer.from(JSON.stringify(b.rows));
     const fields = {
       productId: plan.request.product.name,
       productVersion: plan.request.product.version,
@@ -208,6 +225,7 @@ export class MeshSender {
       rowCount: b.rows.length,
       columns: plan.columns.map((c) => c.name),
       rows,
+      encoding: encoding === 'json' ? ('' as const) : encoding,
     };
     return { ...fields, sha256: batchHash(fields) };
   }

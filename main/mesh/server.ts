@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger';
 import type { AuditAppend, MeshIdentity } from './identity';
 import type { Peer, PeerStore } from './peers';
 import { KEEPALIVE_OPTIONS, ackRequestSchema, meshService, pullRequestSchema } from './proto';
-import { MeshSender, isRefusal, sameTerms } from './sender';
+import { MeshSender, encodingFor, isRefusal, sameTerms } from './sender';
 import { MeshTrustProvider, checkCaller } from './trust';
 
 export interface MeshServerDeps {
@@ -193,6 +193,7 @@ export class MeshServer {
       );
     }
     const { productId, maxBatches } = parsed.data;
+    const encoding = encodingFor(parsed.data.accept);
     const sender = this.deps.sender;
     let agreement = sender.authorise(peer.facilityId, productId);
     if (isRefusal(agreement)) {
@@ -255,7 +256,7 @@ export class MeshServer {
         const from = cursor;
         cursor = next.value.cursor;
         if (from === cursor && next.value.rows.length === 0) continue; // nothing new after the cursor
-        const wire = sender.toWire(agreement, plan, from, next.value);
+        const wire = sender.toWire(agreement, plan, from, next.value, encoding);
         inFlight = new Promise<void>((resolve, reject) =>
           call.write(wire, (error: Error | null | undefined) => (error ? reject(error) : resolve())),
         );
