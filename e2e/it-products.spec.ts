@@ -14,12 +14,18 @@ test('IT publishes a product, a de-identification profile and a unit type', asyn
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Products' }).click();
   const tabs = page.getByRole('tablist', { name: 'Products' });
 
-  // The product definition editor: a new product, published as v1 and described in the catalog.
+  // The product definition editor: a wrong definition refused at its controls, then published.
   await page.getByRole('button', { name: 'New product' }).click();
-  const definition = page.getByLabel('Definition (JSON)');
-  const template = JSON.parse(await definition.inputValue()) as Record<string, unknown>;
-  await definition.fill(JSON.stringify({ ...template, name: 'icu-5min', description: 'ICU trends, 5 min' }));
-  await page.getByRole('button', { name: 'Publish version' }).click();
+  const product = page.getByRole('form', { name: 'New data product' });
+  await product.getByLabel('Name').fill('icu-5min');
+  await product.getByLabel('Description').fill('ICU trends: heart rate and SpO2 as 5-minute summaries');
+  await product.getByRole('checkbox', { name: 'device_type' }).check();
+  await product.getByRole('button', { name: 'Publish version' }).click();
+  const fields = product.getByRole('group', { name: /^Fields exposed/ });
+  await expect(fields.locator('.field__error')).toHaveText(/device_type is only available at the raw grain/);
+  await screenshot(page, 'it-product-editor', test.info());
+  await product.getByRole('checkbox', { name: 'device_type' }).uncheck();
+  await product.getByRole('button', { name: 'Publish version' }).click();
   await expect(page.getByRole('heading', { name: 'icu-5min v1' })).toBeVisible();
 
   // A profile from safe-harbor: dates shifted by at most 0 days is refused on the time row.

@@ -1,88 +1,237 @@
-import { useState } from 'react';
-import type { ApiErrorBody } from '../../../shared/api/errors';
-import type { ProductDefinition } from '../../../shared/api/products';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { GRAINS, PRODUCT_FIELDS, type ProductDefinition } from '../../../shared/api/products';
+import { VITAL_SIGNS } from '../../../shared/catalog/vital-signs';
 import { useClient } from '../../app/context';
-
-const TEMPLATE = {
-  name: 'my-product',
-  owner: 'Facility bedside data domain',
-  description: 'What this product holds and what it is for.',
-  codes: ['hr', 'spo2'],
-  grain: '5min',
-  fields: ['patient', 'age_band', 'sex', 'unit_type', 'time', 'code', 'value', 'unit'],
-  quality: [{ check: 'out_of_range', maxShare: 0.01 }],
-  access: { researchers: 'all', profiles: ['safe-harbor'] },
-};
+import { Field } from '../../components/field';
+import {
+  checkProductForm,
+  productFormKey,
+  productFormOf,
+  NEW_PRODUCT,
+  type ProductForm,
+} from './product-form';
+import { errorsOfAnswer, type FormErrors } from './profile-form';
 
 /**
- * The product definition editor (IT): the definition as JSON, validated by the node against the
- * same schema as the API; a refusal lists each field with its reason. Saving publishes a new
- * version; published versions never change.
+ * The product definition editor (IT): what a product covers (codes, grain), what it exposes
+ * (fields, never free text), its quality checks and who may export it through which profiles.
+ * Checked with the contract's schema as IT types and by the node on save, each error next to its
+ * control. Saving publishes a new version; published versions never change.
  */
 export function ProductEditor(props: {
   initial: ProductDefinition | undefined;
+  /** Profiles a product may name (profiles.list). */
+  profileNames: readonly string[];
   onClose: () => void;
   onSaved: (name: string) => void;
 }) {
   const client = useClient();
-  const [text, setText] = useState(JSON.stringify(props.initial ?? TEMPLATE, null, 2));
-  const [error, setError] = useState<ApiErrorBody | { code: 'bad_json'; message: string } | undefined>();
+  const editing = props.initial !== undefined;
+  const [form, setForm] = useState<ProductForm>(() => productFormOf(props.initial ?? NEW_PRODUCT));
+  const [errors, setErrors] = useState<FormErrors>({});
+  const [tried, setTried] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const ref = useRef<HTMLFormElement>(null);
+  useEffect(() => ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' }), []);
+
+  const update = (patch: Partial<ProductForm>) => {
+    const next = { ...form, ...patch };
+    setForm(next);
+    if (tried) {
+      const r = checkProductForm(next);
+      setErrors('errors' in r ? r.errors : {});
+    }
+  };
+  const toggle = <T,>(list: readonly T[], item: T, on: boolean): T[] =>
+    on ? [...list.filter((x) => x !== item), item] : list.filter((x) => x !== item);
 
   const save = async () => {
-    let definition: unknown;
-    try {
-      definition = JSON.parse(text);
-    } catch (e) {
-      return setError({ code: 'bad_json', message: `not valid JSON: ${(e as Error).message}` });
-    }
-    const r = await client.call('products.save', { definition: definition as ProductDefinition });
+    setTried(true);
+    const checked = checkProductForm(form);
+    if ('errors' in checked) return setErrors(checked.errors);
+    setSaving(true);
+    const r = await client.call('products.save', { definition: checked.definition });
+    setSaving(false);
     if (r.ok) props.onSaved(r.value.name);
-    else setError(r.error);
+    else setErrors(errorsOfAnswer(r.error, productFormKey));
   };
 
-  return (
-    <div className="panel product-editor" aria-labelledby="product-editor-title">
-      <h2 id="product-editor-title" className="panel__title">
-        {props.initial ? `Edit ${props.initial.name}` : 'New data product'}
-      </h2>
-      <label className="field">
-        <span className="field__label">Definition (JSON)</span>
-        <textarea
-          className="field__input product-editor__text"
-          rows={18}
-          spellCheck={false}
-          value={text}
-          aria-invalid={error ? true : undefined}
-          onChange={(e) => setText(e.target.value)}
+  const text = (label: string, key: 'name' | 'owner', hint?: string) => (
+    <Field label={label} error={errors[key]} hint={hint}>
+      {(c) => (
+        <input
+          {...c}
+          className="field__input"
+          value={form[key]}
+          readOnly={key === 'name' && editing}
+          onChange={(e) => update({ [key]: e.target.value })}
         />
-        <span className="field__hint">
-          Fields: patient, age_band, sex, zip3, unit_type, time, code, value, unit, device_type (raw grain
-          only). Grains: raw, 1min, 5min, 1h.
-        </span>
-      </label>
-      {error ? (
-        <div className="alert alert--error" role="alert">
-          <p className="alert__title">The definition was not saved.</p>
-          <p className="alert__detail">{error.message}</p>
-          {'issues' in error && error.issues ? (
-            <ul className="alert__issues">
-              {error.issues.map((i) => (
-                <li key={`${i.path}:${i.message}`}>
-                  <code>{i.path}</code>: {i.message}
-                </li>
+      )}
+    </Field>
+  );
+  const count = Object.keys(errors).length;
+  return (
+    <form
+      ref={ref}
+      className="panel product-editor"
+      aria-labelledby="product-editor-title"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <h2 id="product-editor-title" className="panel__title">
+        {editing ? `Edit ${form.name}` : 'New data product'}
+      </h2>
+      <div className="product-editor__grid">
+        {text('Name', 'name', 'lowercase letters, digits and dashes')}
+        {text('Owner', 'owner')}
+        <Field label="Grain" error={errors.grain}>
+          {(c) => (
+            <select
+              {...c}
+              className="field__input"
+              value={form.grain}
+              onChange={(e) => update({ grain: e.target.value as ProductForm['grain'] })}
+            >
+              {GRAINS.map((g) => (
+                <option key={g} value={g}>
+                  {g === 'raw' ? 'raw (every observation)' : `${g} mean, min, max, count`}
+                </option>
               ))}
-            </ul>
-          ) : null}
+            </select>
+          )}
+        </Field>
+      </div>
+      <Field label="Description" error={errors.description}>
+        {(c) => (
+          <textarea
+            {...c}
+            className="field__input"
+            rows={2}
+            value={form.description}
+            onChange={(e) => update({ description: e.target.value })}
+          />
+        )}
+      </Field>
+      <Checks legend="Vital signs" error={errors.codes}>
+        <label className="field--check">
+          <input
+            type="checkbox"
+            checked={form.allCodes}
+            onChange={(e) => update({ allCodes: e.target.checked })}
+          />{' '}
+          every catalog code
+        </label>
+        {form.allCodes
+          ? null
+          : VITAL_SIGNS.map((v) => (
+              <label key={v.id} className="field--check" title={v.display}>
+                <input
+                  type="checkbox"
+                  checked={form.codes.includes(v.id)}
+                  onChange={(e) => update({ codes: toggle(form.codes, v.id, e.target.checked) })}
+                />{' '}
+                {v.id}
+              </label>
+            ))}
+      </Checks>
+      <Checks legend="Fields exposed (time, code and value are required)" error={errors.fields}>
+        {PRODUCT_FIELDS.map((f) => (
+          <label key={f} className="field--check">
+            <input
+              type="checkbox"
+              checked={form.fields.includes(f)}
+              onChange={(e) => update({ fields: toggle(form.fields, f, e.target.checked) })}
+            />{' '}
+            {f}
+          </label>
+        ))}
+      </Checks>
+      <div className="product-editor__grid">
+        <Field label="Quality: most values out of range (%)" error={errors.quality} hint="empty: not checked">
+          {(c) => (
+            <input
+              {...c}
+              className="field__input profile-editor__number"
+              inputMode="decimal"
+              value={form.maxOutOfRange}
+              onChange={(e) => update({ maxOutOfRange: e.target.value })}
+            />
+          )}
+        </Field>
+        <Field label="Quality: most values missing (%)" hint="empty: not checked">
+          {(c) => (
+            <input
+              {...c}
+              className="field__input profile-editor__number"
+              inputMode="decimal"
+              value={form.maxMissing}
+              onChange={(e) => update({ maxMissing: e.target.value })}
+            />
+          )}
+        </Field>
+      </div>
+      <Checks legend="Who may export it" error={errors.researchers}>
+        <label className="field--check">
+          <input
+            type="checkbox"
+            checked={form.allResearchers}
+            onChange={(e) => update({ allResearchers: e.target.checked })}
+          />{' '}
+          every researcher
+        </label>
+        {form.allResearchers ? null : (
+          <input
+            className="field__input"
+            aria-label="Researchers (usernames, comma separated)"
+            placeholder="usernames, comma separated"
+            value={form.researchers}
+            onChange={(e) => update({ researchers: e.target.value })}
+          />
+        )}
+      </Checks>
+      <Checks legend="Through the profiles" error={errors.profiles}>
+        {[...new Set([...props.profileNames, ...form.profiles])].map((p) => (
+          <label key={p} className="field--check">
+            <input
+              type="checkbox"
+              checked={form.profiles.includes(p)}
+              onChange={(e) => update({ profiles: toggle(form.profiles, p, e.target.checked) })}
+            />{' '}
+            {p}
+          </label>
+        ))}
+      </Checks>
+      {count > 0 ? (
+        <div className="alert alert--error" role="alert">
+          <p className="alert__title">
+            The definition was not saved:{' '}
+            {errors.general ??
+              `${count} ${count === 1 ? 'field needs' : 'fields need'} a fix (marked above).`}
+          </p>
         </div>
       ) : null}
       <div className="product-editor__actions">
-        <button type="button" className="button button--primary" onClick={() => void save()}>
-          Publish version
+        <button type="submit" className="button button--primary" disabled={saving}>
+          {saving ? 'Publishing…' : 'Publish version'}
         </button>
         <button type="button" className="button" onClick={props.onClose}>
           Close
         </button>
       </div>
-    </div>
+    </form>
+  );
+}
+
+/** A group of checkboxes with one legend and one error under it. */
+function Checks(props: { legend: string; error: string | undefined; children: ReactNode }) {
+  return (
+    <fieldset className="product-editor__checks" aria-invalid={props.error ? true : undefined}>
+      <legend className="field__label">{props.legend}</legend>
+      <div className="profile-editor__checks">{props.children}</div>
+      {props.error ? <span className="field__error">{props.error}</span> : null}
+    </fieldset>
   );
 }

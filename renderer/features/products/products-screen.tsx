@@ -64,6 +64,13 @@ function CatalogPanel() {
   const [detail, setDetail] = useState<ProductDescription | undefined>();
   const [error, setError] = useState<ApiErrorBody | undefined>();
   const [editing, setEditing] = useState<'new' | 'edit' | undefined>();
+  const [profileNames, setProfileNames] = useState<string[]>(['safe-harbor']);
+  useEffect(() => {
+    if (!editing) return;
+    void client.call('profiles.list', {}).then((r) => {
+      if (r.ok) setProfileNames(r.value.profiles.map((p) => p.name));
+    });
+  }, [client, editing]);
 
   const load = useCallback(async () => {
     const r = await client.call('products.list', {});
@@ -126,7 +133,9 @@ function CatalogPanel() {
       </div>
       {editing ? (
         <ProductEditor
+          key={editing === 'edit' ? `edit:${detail?.name}` : 'new'}
           initial={editing === 'edit' ? detail?.definition : undefined}
+          profileNames={profileNames}
           onClose={() => setEditing(undefined)}
           onSaved={(name) => {
             setEditing(undefined);

@@ -149,17 +149,20 @@ export function checkForm(form: ProfileForm): { profile: DeidProfile } | { error
   };
 }
 
-export function placeIssues(issues: readonly { path: string; message: string }[]): FormErrors {
+export function placeIssues(
+  issues: readonly { path: string; message: string }[],
+  keyOf: (path: string) => string = formKey,
+): FormErrors {
   const out: FormErrors = {};
   for (const i of issues) {
-    const key = formKey(i.path);
+    const key = keyOf(i.path);
     out[key] = out[key] ? `${out[key]}; ${i.message}` : i.message;
   }
   return out;
 }
 
 /** A node's refusal on the form: schema issues where they belong, the rest as a general error. */
-export function errorsOfAnswer(error: ApiErrorBody): FormErrors {
-  const placed = error.issues?.length ? placeIssues(error.issues) : {};
+export function errorsOfAnswer(error: ApiErrorBody, keyOf: (path: string) => string = formKey): FormErrors {
+  const placed = error.issues?.length ? placeIssues(error.issues, keyOf) : {};
   return Object.keys(placed).length ? placed : { general: error.message };
 }

@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { MethodInput } from '../../../shared/api/contract';
 import { deidProfile, type DeidProfile } from '../../../shared/api/products';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
@@ -31,8 +32,10 @@ const SAFE_HARBOR: DeidProfile = deidProfile.parse({
 });
 const MINE: DeidProfile = { ...SAFE_HARBOR, name: 'icu-study', description: 'ICU study profile' };
 
-function setup(save?: (definition: DeidProfile) => ReturnType<typeof okSave>) {
-  const saved: DeidProfile[] = [];
+type Sent = MethodInput<'profiles.save'>['definition'];
+
+function setup(save?: (definition: Sent) => ReturnType<typeof okSave>) {
+  const saved: Sent[] = [];
   const fake = createFakeClient({
     'profiles.list': () => ({
       ok: true,
@@ -51,7 +54,7 @@ function setup(save?: (definition: DeidProfile) => ReturnType<typeof okSave>) {
   renderAs('it_admin', <ProfilesPanel />, fake.client, 'demo.it');
   return { fake, saved };
 }
-const okSave = (d: DeidProfile) => ({ ok: true as const, value: { name: d.name, version: 3 } });
+const okSave = (d: Sent) => ({ ok: true as const, value: { name: d.name, version: 3 } });
 
 const rowFor = (field: string) => screen.getByRole('rowheader', { name: field }).closest('tr')!;
 
