@@ -56,6 +56,11 @@ describe('mesh: aggregated products over periodic pulls', () => {
     ingest('08:00:00', '08:10:30'); // the 08:10 bucket has two of its three readings
     // Closed end = 08:15:30 − 5 min, down to the minute = 08:10: buckets 08:00 … 08:09 leave.
     expect(DEFAULT_LATENESS_MS).toBe(5 * 60_000);
+    // Cut after two batches (as a dropped link would): the cursor stands inside the window…
+    const cut = await south.node.mesh.puller.pull(northId, 'vitals-1min', 2);
+    expect(cut).toMatchObject({ ok: true, batches: 2 });
+    expect(cut.cursor).toMatch(/^agg1\.at\./);
+    // …and the next pull resumes there, in the same window and snapshot.
     const r = await south.node.mesh.puller.pull(northId, 'vitals-1min');
     expect(r).toMatchObject({ ok: true });
     expect(r.batches).toBeGreaterThan(1);
