@@ -184,6 +184,24 @@ describe('MLLP listener over raw sockets', () => {
       { field: 'family_name', stored: 'Doe', received: 'Smith' },
       { field: 'birth_date', stored: '1970-01-01', received: '1980-01-01' },
     ]);
+    // Each message row names its patient, and each conflict the message that brought it.
+    expect(
+      db
+        .prepare("SELECT control_id, patient_id FROM hl7_messages WHERE outcome = 'accepted' ORDER BY id")
+        .all(),
+    ).toEqual([
+      { control_id: 'P1', patient_id: 1 },
+      { control_id: 'P2', patient_id: 1 },
+      { control_id: 'P3', patient_id: 2 },
+      { control_id: 'P4', patient_id: 1 },
+    ]);
+    expect(
+      db
+        .prepare(
+          'SELECT DISTINCT m.control_id FROM patient_conflicts c JOIN hl7_messages m ON m.id = c.message_id',
+        )
+        .all(),
+    ).toEqual([{ control_id: 'P2' }]);
     socket.destroy();
   });
 

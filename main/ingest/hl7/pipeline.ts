@@ -6,7 +6,7 @@ import { decide, headerOnly, type Decision } from './decide';
 import { GroupCommit } from './group-commit';
 import { frame as mllpFrame } from './mllp';
 import type { Hl7Issue } from './oru';
-import { IngestRepository, type MessageRow } from './repository';
+import { IngestRepository, type MessageRow, type PatientConflict } from './repository';
 import { IngestClock, type IngestTimings } from './timings';
 
 /** An audit entry as the audit chain takes it (`audit.append`); ingest never writes PHI into it. */
@@ -163,6 +163,7 @@ export function createIngest(options: IngestOptions): Ingest {
       reason: string | null,
       observationCount: number,
       acks: AckOut[],
+      patientId: number | null = null,
     ): MessageRow => ({
       receivedAt,
       sender,
@@ -175,6 +176,7 @@ export function createIngest(options: IngestOptions): Ingest {
       remote: conn.remote,
       raw,
       ack: acks.length === 1 ? (acks[0] as AckOut).text : acks.map((a) => a.text).join('\n'),
+      patientId,
     });
     if (decision.kind === 'reject') {
       const acks = acksFor(decision, decision.code, decision.reason, decision.issues, receivedAt);
@@ -217,13 +219,19 @@ export function createIngest(options: IngestOptions): Ingest {
       [],
       receivedAt,
     );
-    const messageId = repo.insertMessage(row('accepted', 'AA', null, count, acks));
+    // Patients first, so the message row is written once, naming its (last) patient.
+    const matched =
+      decision.kind === 'store' ? decision.results.map((r) => repo.matchPatient(r.patient, receivedAt)) : [];
+    const messageId = repo.insertMessage(
+      row('accepted', 'AA', null, count, acks, matched.at(-1)?.id ?? null),
+    );
     counters.accepted++;
     if (decision.kind === 'store') {
       const devices = new Map<string, number>();
-      for (const result of decision.results) {
-        const patientId = repo.resolvePatient(result.patient, messageId, receivedAt);
-        repo.setMessagePatient(messageId, patientId);
+      decision.results.forEach((result, r) => {
+        const match = matched[r] as { id: number; conflicts: PatientConflict[] };
+        const patientId = match.id;
+        repo.recordConflicts(match.conflicts, messageId, receivedAt);
         const ids = { patientId, deviceId: null as number | null, messageId, receivedAt };
         for (const o of result.observations) {
           ids.deviceId = null;
@@ -250,7 +258,7 @@ export function createIngest(options: IngestOptions): Ingest {
               deviceIdentifier: o.device?.identifier,
             })),
           });
-      }
+      });
       counters.observations += count;
     }
     return acks;

@@ -31,6 +31,16 @@ export interface MessageRow {
   readonly remote: string | null;
   readonly raw: Buffer;
   readonly ack: string;
+  /** The (last) patient the message names, when matched before the message is written. */
+  readonly patientId: number | null;
+}
+
+/** A disagreement found while matching, written once the message it came in has its id. */
+export interface PatientConflict {
+  readonly patientId: number;
+  readonly field: string;
+  readonly stored: string | null;
+  readonly received: string | null;
 }
 
 interface PatientRow {
@@ -59,9 +69,8 @@ export class IngestRepository {
     this.s = {
       findAccepted: db.prepare(FIND_ACCEPTED_SQL),
       insertMessage: db.prepare(`INSERT INTO hl7_messages
-        (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      setMessagePatient: db.prepare('UPDATE hl7_messages SET patient_id = ? WHERE id = ?'),
+        (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack, patient_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       findPatient: db.prepare(FIND_PATIENT_BY_IDENTIFIER_SQL),
       getPatient: db.prepare(
         'SELECT id, family_name, given_name, birth_date, sex, unit, room, bed FROM patients WHERE id = ?',
@@ -105,12 +114,9 @@ export class IngestRepository {
         row.remote,
         row.raw,
         row.ack,
+        row.patientId,
       ).lastInsertRowid,
     );
-  }
-
-  setMessagePatient(messageId: number, patientId: number): void {
-    this.s.setMessagePatient?.run(patientId, messageId);
   }
 
   /**
@@ -119,6 +125,24 @@ export class IngestRepository {
    * stored fields are filled. The location (PV1-3) follows the latest message: patients move.
    */
   resolvePatient(p: MappedPatient, messageId: number, now: number): number {
+    const { id, conflicts } = this.matchPatient(p, now);
+    this.recordConflicts(conflicts, messageId, now);
+    return id;
+  }
+
+  /** Writes what matchPatient found, under the message that carried it. */
+  recordConflicts(conflicts: readonly PatientConflict[], messageId: number, now: number): void {
+    for (const c of conflicts)
+      this.s.insertConflict?.run(c.patientId, messageId, c.field, c.stored, c.received, now);
+  }
+
+  /**
+   * resolvePatient without its conflict rows, which need the message's id: the ingest matches
+   * before it writes the message, so the message row is written once with its patient instead
+   * of written and then updated (an UPDATE rewrites the whole row, raw message included).
+   */
+  matchPatient(p: MappedPatient, now: number): { id: number; conflicts: PatientConflict[] } {
+    const conflicts: PatientConflict[] = [];
     const found = new Set<number>();
     const unknown: PatientIdentifier[] = [];
     for (const ident of p.identifiers) {
@@ -144,12 +168,17 @@ export class IngestRepository {
       for (const ident of p.identifiers)
         this.s.insertIdentifier?.run(id, ident.system, ident.value, ident.type);
       if (p.zip) this.s.fillZip?.run(id, p.zip);
-      return id;
+      return { id, conflicts };
     }
     for (const other of others) {
       // Two known identifiers naming two patients: a merge is a person's decision, not ours.
       for (const id of [first, other]) {
-        this.s.insertConflict?.run(id, messageId, 'identifiers', `patient ${first}`, `patient ${other}`, now);
+        conflicts.push({
+          patientId: id,
+          field: 'identifiers',
+          stored: `patient ${first}`,
+          received: `patient ${other}`,
+        });
         this.s.flagConflict?.run(now, id);
       }
     }
@@ -165,7 +194,7 @@ export class IngestRepository {
       if (have === null) fill = true;
       else if (have.trim().toUpperCase() !== received.trim().toUpperCase()) {
         conflict = true;
-        this.s.insertConflict?.run(first, messageId, column, have, received, now);
+        conflicts.push({ patientId: first, field: column, stored: have, received });
       }
     }
     if (conflict) this.s.flagConflict?.run(now, first);
@@ -186,7 +215,7 @@ export class IngestRepository {
     ) {
       this.s.setLocation?.run(p.unit ?? null, p.room ?? null, p.bed ?? null, now, first);
     }
-    return first;
+    return { id: first, conflicts };
   }
 
   upsertDevice(identifier: string, kind: string | undefined, now: number): number {
