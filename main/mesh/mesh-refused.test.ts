@@ -117,6 +117,9 @@ describe('mesh refusals', () => {
     client.close();
     expect(status.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(status.details).toMatch(/revoked/);
+    // The sender audits where the revoked stream stood.
+    const stopped = auditOf(north.node, 'mesh.pull').filter((e) => e.outcome === 'stopped');
+    expect(String(stopped.at(-1)?.details.reason)).toMatch(/revoked/);
     expect(afterRevoke).toBeLessThanOrEqual(1);
     // 4000 rows in 200-row batches: the stream would have carried 20.
     expect(received).toBeLessThan(5);

@@ -201,19 +201,27 @@ export class MeshServer {
       return void call.emit('error', statusError(grpc.status.PERMISSION_DENIED, agreement.reason));
     }
     let stopped: { code: grpc.status; reason: string } | undefined;
+    let cursor = parsed.data.cursor;
+    let sent = 0;
     const open: OpenStream = {
       peerFacilityId: peer.facilityId,
       agreementId: agreement.id,
       stop: (code, reason) => {
         if (stopped) return;
         stopped = { code, reason };
+        // However it ends early — revoked, expired, peer suspended, shutting down, a failure —
+        // the sender audits where the stream stood.
+        this.audit('mesh.pull', peer.facilityId, code === grpc.status.CANCELLED ? 'cancelled' : 'stopped', {
+          productId,
+          reason,
+          cursor,
+          batches: sent,
+        });
         call.emit('error', statusError(code, reason));
       },
     };
     this.streams.add(open);
     call.on('cancelled', () => open.stop(grpc.status.CANCELLED, 'the puller cancelled'));
-    let cursor = parsed.data.cursor;
-    let sent = 0;
     try {
       let plan = sender.plan(agreement, productId, cursor);
       let batches = sender.batches(plan);
@@ -231,7 +239,6 @@ export class MeshServer {
         // Before every batch: is the agreement still in force, and on the same terms?
         const now = sender.authorise(peer.facilityId, productId);
         if (isRefusal(now)) {
-          this.audit('mesh.pull', peer.facilityId, 'stopped', { productId, reason: now.reason, cursor });
           open.stop(grpc.status.PERMISSION_DENIED, now.reason);
           break;
         }
