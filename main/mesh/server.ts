@@ -221,7 +221,7 @@ export class MeshServer {
       },
     };
     this.streams.add(open);
-    call.on('cancelled', () => open.stop(grpc.status.CANCELLED, 'the puller cancelled'));
+    call.on('cancelled', () => open.stop(grpc.status.CANCELLED, 'the puller cancelled or the link was cut'));
     try {
       let plan = sender.plan(agreement, productId, cursor);
       let batches = sender.batches(plan);
