@@ -7,11 +7,12 @@ import { KEEPALIVE_OPTIONS, MeshClientCtor } from './proto';
 export const UNARY_DEADLINE_MS = 10_000;
 
 /**
- * HTTP/2 flow-control window the puller grants (connection and stream), instead of 64 KiB. A
- * batch is ~0.5 MiB; with a 64 KiB window the sender could send the next one only as fast as the
- * puller read it, and the puller reads nothing while it commits, so sending and committing took
- * turns. With room for a few batches the sender's next batch crosses while this one commits.
- * The sender still checks the agreement before each batch it writes.
+ * HTTP/2 flow-control window the puller grants (connection and stream), instead of 64 KiB. While
+ * the puller commits a batch it reads nothing, so with 64 KiB the sender can't get the next batch
+ * across until the commit is done; with room for a few batches it can. In bench/mesh.ts (where the
+ * sender's pipeline, not the puller, is the bottleneck) A/B runs showed no difference beyond the
+ * noise of a loaded machine; it matters when the puller is the slower side. The sender still
+ * checks the agreement before each batch it writes.
  */
 export const RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
 const RECEIVE_WINDOW_OPTIONS = { 'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES } as const;
