@@ -32,7 +32,10 @@ export function ProductEditor(props: {
   const [tried, setTried] = useState(false);
   const [saving, setSaving] = useState(false);
   const ref = useRef<HTMLFormElement>(null);
-  useEffect(() => ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' }), []);
+  useEffect(() => {
+    // Braces: a browser's scrollIntoView may return a promise, which React would call as a cleanup.
+    ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+  }, []);
 
   const update = (patch: Partial<ProductForm>) => {
     const next = { ...form, ...patch };

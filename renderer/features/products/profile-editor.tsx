@@ -39,7 +39,10 @@ export function ProfileEditor(props: {
   const [saving, setSaving] = useState(false);
   const ref = useRef<HTMLFormElement>(null);
   // The editor opens below the list: bring it into view, or a click seems to do nothing.
-  useEffect(() => ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' }), []);
+  useEffect(() => {
+    // Braces: a browser's scrollIntoView may return a promise, which React would call as a cleanup.
+    ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+  }, []);
 
   const update = (next: ProfileForm) => {
     setForm(next);
