@@ -23,6 +23,8 @@ test('IT publishes a product, a de-identification profile and a unit type', asyn
   await product.getByRole('button', { name: 'Publish version' }).click();
   const fields = product.getByRole('group', { name: /^Fields exposed/ });
   await expect(fields.locator('.field__error')).toHaveText(/device_type is only available at the raw grain/);
+  // Back to the top for a full-page picture (the table's sticky header would sit mid-page).
+  await page.getByRole('heading', { level: 1, name: 'Products' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'it-product-editor', test.info());
   await product.getByRole('checkbox', { name: 'device_type' }).uncheck();
   await product.getByRole('button', { name: 'Publish version' }).click();
@@ -44,6 +46,7 @@ test('IT publishes a product, a de-identification profile and a unit type', asyn
   await expect(time.locator('.field__error')).toHaveText(/>=1|at least 1|too small/i);
   await expect(editor.getByText(/zip3 is released \(generalize\) but not declared/)).toBeVisible();
   await expect(editor.getByRole('alert')).toContainText('2 fields need a fix');
+  await page.getByRole('heading', { level: 1, name: 'Products' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'it-profile-errors', test.info());
 
   await time.getByRole('textbox', { name: /days at most/ }).fill('30');

@@ -55,7 +55,7 @@ describe('Products → product definition editor', () => {
     fireEvent.click(check('device_type'));
     expect(screen.queryByRole('alert')).toBeNull();
     fireEvent.click(check('icu-study'));
-    fireEvent.change(screen.getByRole('textbox', { name: /most values missing/ }), {
+    fireEvent.change(screen.getByRole('textbox', { name: /of values missing/ }), {
       target: { value: '2.5' },
     });
     fireEvent.click(screen.getByRole('button', { name: 'Publish version' }));

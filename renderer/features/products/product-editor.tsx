@@ -153,7 +153,11 @@ export function ProductEditor(props: {
         ))}
       </Checks>
       <div className="product-editor__grid">
-        <Field label="Quality: most values out of range (%)" error={errors.quality} hint="empty: not checked">
+        <Field
+          label="Quality: at most % of values out of range"
+          error={errors.quality}
+          hint="empty: not checked"
+        >
           {(c) => (
             <input
               {...c}
@@ -164,7 +168,7 @@ export function ProductEditor(props: {
             />
           )}
         </Field>
-        <Field label="Quality: most values missing (%)" hint="empty: not checked">
+        <Field label="Quality: at most % of values missing" hint="empty: not checked">
           {(c) => (
             <input
               {...c}
