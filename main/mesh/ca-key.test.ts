@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config';
 import { runInKeyringSession } from '../testing/keyring-session';
 import { KEYCHAIN_MARKER, placeCaKey } from './ca-key';
 import { MeshIdentity } from './identity';
@@ -35,6 +39,26 @@ describe('the CA key in the OS keychain (real gnome-keyring over D-Bus)', () => 
     expect(seen.back!.fingerprint).toBe(seen.first!.fingerprint);
     expect(seen.again!.fingerprint).toBe(seen.first!.fingerprint);
     expect(seen.audited).toEqual(['store', 'keychain']);
+  });
+});
+
+describe('the CA key setting', () => {
+  it('comes from the flag, VITALMESH_MESH_CA_KEY or config.json, and a wrong value names the variable', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vm-ca-key-config-'));
+    try {
+      expect(loadConfig({ dataDir }, {}).meshCaKey).toBeUndefined();
+      expect(loadConfig({ dataDir }, { VITALMESH_MESH_CA_KEY: 'keychain' }).meshCaKey).toBe('keychain');
+      expect(
+        loadConfig({ dataDir, meshCaKey: 'store' }, { VITALMESH_MESH_CA_KEY: 'keychain' }).meshCaKey,
+      ).toBe('store');
+      writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ meshCaKey: 'keychain' }));
+      expect(loadConfig({ dataDir }, {}).meshCaKey).toBe('keychain');
+      expect(() => loadConfig({ dataDir }, { VITALMESH_MESH_CA_KEY: 'vault' })).toThrow(
+        /VITALMESH_MESH_CA_KEY="vault" is not valid/,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
