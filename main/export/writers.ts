@@ -235,7 +235,12 @@ class FhirNdjsonWriter implements DatasetWriter {
   async finish(): Promise<void> {}
 }
 
-const ROW_GROUP = 25_000;
+/**
+ * Rows per Parquet row group. 10,000 keeps a group's encoding garbage (column copies, dictionary,
+ * pages) small enough to die in V8's young generation: with 25,000 it was promoted, and peak RSS
+ * over 2M rows was 280 MB instead of 210 MB (bench/deid.ts), for no gain in file size worth it.
+ */
+const ROW_GROUP = 10_000;
 
 /** hyparquet-writer's byte buffer, emptied into the sink after every row group. */
 class SinkByteWriter extends ByteWriter {
@@ -249,7 +254,7 @@ class SinkByteWriter extends ByteWriter {
   }
 }
 
-/** Parquet with an explicit schema (types don't depend on the first rows), row groups of 25,000. */
+/** Parquet with an explicit schema (types don't depend on the first rows), row groups of ROW_GROUP. */
 class ParquetDatasetWriter implements DatasetWriter {
   private readonly writer: ParquetWriter;
   private readonly bytes: SinkByteWriter;
