@@ -20,7 +20,7 @@ import { DEFAULT_CATALOG } from '../shared/catalog/vital-signs';
 import { startListener } from '../main/ingest/hl7/listener';
 import { frame, MllpFramer } from '../main/ingest/hl7/mllp';
 import { createIngest } from '../main/ingest/hl7/pipeline';
-import { INSERT_OBSERVATION_SQL } from '../main/ingest/hl7/repository';
+import { INSERT_OBSERVATION_SQL } from '../main/ingest/store-sql';
 import { openScratchStore, silentLogger } from '../main/ingest/hl7/test-support';
 import { startCheckpointer } from '../main/store/checkpointer';
 import type { LoadRequest, LoadResult } from './ingest-load';

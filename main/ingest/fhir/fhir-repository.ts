@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../../store/database';
-import { FIND_PATIENT_BY_IDENTIFIER_SQL, UPSERT_DEVICE_SQL } from '../hl7/repository';
+import { FIND_PATIENT_BY_IDENTIFIER_SQL, INSERT_OBSERVATION_SQL, UPSERT_DEVICE_SQL } from '../store-sql';
 import type { MappedFhirObservation, MappedFhirPatient } from './mapping';
 
 /** Hot queries, named so the query-plan test can hold them to their index. */
@@ -74,12 +74,7 @@ export class FhirRepository {
       resourceObs: db.prepare(RESOURCE_OBSERVATIONS_SQL),
       deleteObs: db.prepare('DELETE FROM observations WHERE id = ?'),
       deleteObsLinks: db.prepare('DELETE FROM fhir_observation_rows WHERE resource_row = ?'),
-      // message_id stays NULL: it names an HL7 message; a FHIR row is traced by fhir_observation_rows.
-      insertObs:
-        db.prepare(`INSERT INTO observations (patient_id, device_id, message_id, code, code_system, source_code,
-        value_type, value_num, value_text, unit, sub_id, bp_group, abnormal_flags, status, observed_at, received_at)
-        VALUES (@patientId, @deviceId, NULL, @code, @codeSystem, @sourceCode, @valueType, @valueNum, @valueText, @unit,
-        NULL, @group, @abnormalFlags, @status, @observedAt, @now)`),
+      insertObs: db.prepare(INSERT_OBSERVATION_SQL),
       linkObs: db.prepare('INSERT INTO fhir_observation_rows (resource_row, observation_id) VALUES (?, ?)'),
       findPatient: db.prepare(FIND_PATIENT_BY_IDENTIFIER_SQL),
       insertPatient:
@@ -177,21 +172,26 @@ export class FhirRepository {
     now: number,
   ): void {
     for (const o of rows) {
-      const id = this.s.insertObs.run({
-        ...ids,
-        code: o.code,
-        codeSystem: o.codeSystem,
-        sourceCode: o.sourceCode,
-        valueType: o.valueType,
-        valueNum: o.valueNum ?? null,
-        valueText: o.valueText ?? null,
-        unit: o.unit ?? null,
-        group: o.grouped ? `fhir:${row}` : null,
-        abnormalFlags: o.abnormalFlags ?? null,
-        status: o.status,
-        observedAt: o.observedAt,
+      // message_id stays NULL: it names an HL7 message; a FHIR row is traced by fhir_observation_rows.
+      // sub_id is OBX-4's; a FHIR Observation's components are tied together by bp_group instead.
+      const id = this.s.insertObs.run(
+        ids.patientId,
+        ids.deviceId,
+        null,
+        o.code,
+        o.codeSystem,
+        o.sourceCode,
+        o.valueType,
+        o.valueNum ?? null,
+        o.valueText ?? null,
+        o.unit ?? null,
+        null,
+        o.grouped ? `fhir:${row}` : null,
+        o.abnormalFlags ?? null,
+        o.status,
+        o.observedAt,
         now,
-      }).lastInsertRowid;
+      ).lastInsertRowid;
       this.s.linkObs.run(row, Number(id));
     }
   }

@@ -9,7 +9,8 @@ import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
 import { startListener, type Listener, type TlsOptions } from './listener';
 import { frame, MllpFramer } from './mllp';
 import { createIngest, type Ingest } from './pipeline';
-import { FIND_ACCEPTED_SQL, FIND_PATIENT_BY_IDENTIFIER_SQL } from './repository';
+import { FIND_PATIENT_BY_IDENTIFIER_SQL } from '../store-sql';
+import { FIND_ACCEPTED_SQL } from './repository';
 import { openScratchStore, silentLogger } from './test-support';
 
 const oru = (

@@ -1,23 +1,11 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../../store/database';
+import { FIND_PATIENT_BY_IDENTIFIER_SQL, INSERT_OBSERVATION_SQL, UPSERT_DEVICE_SQL } from '../store-sql';
 import type { MappedObservation, MappedPatient, PatientIdentifier } from './oru';
 
 /** Hot queries, named so a test can hold them to their index with EXPLAIN QUERY PLAN. */
 export const FIND_ACCEPTED_SQL =
   "SELECT id FROM hl7_messages WHERE sender = ? AND control_id = ? AND outcome = 'accepted'";
-export const FIND_PATIENT_BY_IDENTIFIER_SQL =
-  'SELECT patient_id FROM patient_identifiers WHERE system = ? AND value = ?';
-/**
- * Positional parameters, bound from arguments: binding a 16-key object per row (and building it)
- * was a measurable share of each group commit in bench/ingest.ts.
- */
-export const INSERT_OBSERVATION_SQL = `INSERT INTO observations
-  (patient_id, device_id, message_id, code, code_system, source_code, value_type, value_num, value_text, unit,
-   sub_id, bp_group, abnormal_flags, status, observed_at, received_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-export const UPSERT_DEVICE_SQL = `INSERT INTO devices (identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?)
-  ON CONFLICT(identifier) DO UPDATE SET last_seen_at = excluded.last_seen_at, kind = coalesce(devices.kind, excluded.kind)
-  RETURNING id`;
 
 export interface MessageRow {
   readonly receivedAt: number;
