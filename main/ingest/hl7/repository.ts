@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import type { PatientDemographicsRow } from '../../patients/patient-row';
 import type { Db } from '../../store/database';
 import { FIND_PATIENT_BY_IDENTIFIER_SQL, INSERT_OBSERVATION_SQL, UPSERT_DEVICE_SQL } from '../store-sql';
 import type { MappedObservation, MappedPatient, PatientIdentifier } from './oru';
@@ -29,17 +30,6 @@ export interface PatientConflict {
   readonly field: string;
   readonly stored: string | null;
   readonly received: string | null;
-}
-
-interface PatientRow {
-  id: number;
-  family_name: string | null;
-  given_name: string | null;
-  birth_date: string | null;
-  sex: string | null;
-  unit: string | null;
-  room: string | null;
-  bed: string | null;
 }
 
 const DEMOGRAPHICS = [
@@ -172,7 +162,7 @@ export class IngestRepository {
     }
     // Only identifiers not yet known: a write per message for nothing adds up at 10k messages/s.
     for (const ident of unknown) this.s.insertIdentifier?.run(first, ident.system, ident.value, ident.type);
-    const stored = this.s.getPatient?.get(first) as PatientRow;
+    const stored = this.s.getPatient?.get(first) as PatientDemographicsRow;
     let conflict = false;
     let fill = false;
     for (const [column, key] of DEMOGRAPHICS) {
