@@ -5,6 +5,7 @@ import type { EffectiveLimit } from '../../../shared/api/vitals';
 import type { AlarmLimits } from '../../../shared/catalog/vital-signs';
 import { ActionError } from '../../components/action-error';
 import { Field } from '../../components/field';
+import { unitLabel } from '../live/vitals-format';
 import {
   checkLimits,
   draftOf,
@@ -71,7 +72,7 @@ export function LimitsEditor(props: {
           {props.limits.map((l) => (
             <tr key={l.code} aria-selected={l.code === editing ? true : undefined}>
               <th scope="row">
-                {l.display} <span className="muted">{l.ucum}</span>
+                {l.display} <span className="muted">{unitLabel(l.code, l.ucum)}</span>
               </th>
               {LIMIT_FIELDS.map((f) => (
                 <td key={f} className="cell-num">
@@ -161,7 +162,7 @@ function LimitForm(props: {
   return (
     <form className="limits__form" aria-labelledby={titleId} onSubmit={submit} noValidate>
       <h4 id={titleId} className="limits__form-title">
-        {limit.display} alarm limits ({limit.ucum})
+        {limit.display} alarm limits ({unitLabel(limit.code, limit.ucum)})
       </h4>
       <div className="limits__fields">
         {LIMIT_FIELDS.map((f) => (

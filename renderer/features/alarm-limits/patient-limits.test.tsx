@@ -68,7 +68,7 @@ describe('Patient view: alarm limits', () => {
     await within(editor()).findByText('Unit default');
     expect(await screen.findByText(/limits 50–120 \(critical 40–150, unit\)/)).toBeTruthy();
     fireEvent.click(within(editor()).getByRole('button', { name: 'Edit HR limits' }));
-    const form = screen.getByRole('form', { name: 'HR alarm limits (/min)' });
+    const form = screen.getByRole('form', { name: 'HR alarm limits (bpm)' });
     fireEvent.change(within(form).getByLabelText('Low'), { target: { value: '120' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Save HR limits' }));
     expect(within(form).getByLabelText('Low').getAttribute('aria-invalid')).toBe('true');

@@ -40,6 +40,18 @@ const LABELS: Record<string, string> = {
 
 export const labelOf = (code: string): string => LABELS[code] ?? code;
 
+const BEAT_CODES = new Set(['hr', 'pulse-spo2', 'pulse-nibp']);
+const UCUM_LABELS: Record<string, string> = { 'mm[Hg]': 'mmHg', Cel: '°C', '[degF]': '°F' };
+
+/**
+ * A UCUM unit as the tiles and charts print it (`mm[Hg]` → mmHg, `Cel` → °C, heart and pulse
+ * rates in bpm), so a limit reads in the same unit as the number it guards.
+ */
+export function unitLabel(code: string, ucum: string): string {
+  if (BEAT_CODES.has(code) && ucum === '/min') return 'bpm';
+  return UCUM_LABELS[ucum] ?? ucum;
+}
+
 export function formatValue(code: string, value: number | undefined): string {
   if (value === undefined) return '--';
   const decimals = code === 'temp' ? 1 : 0;

@@ -81,7 +81,7 @@ describe('Settings → Alarm defaults (IT)', () => {
     await screen.findByRole('heading', { name: 'Default alarm limits on ICU' });
     expect(within(rowOf('HR')).getByText('Catalog default')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Edit HR limits' }));
-    const form = screen.getByRole('form', { name: 'HR alarm limits (/min)' });
+    const form = screen.getByRole('form', { name: 'HR alarm limits (bpm)' });
 
     // low ≥ high: nothing is sent, the message sits on the Low field.
     fireEvent.change(within(form).getByLabelText('Low'), { target: { value: '130' } });
