@@ -31,6 +31,12 @@ const CHARTS: readonly { title: string; unit: string; codes: readonly { code: st
     },
   ];
 
+const HISTORY_PRIORITY: Record<AlarmView['priority'], string> = {
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low (technical)',
+};
+
 type Live = Record<string, { t: number[]; v: number[] }>;
 const time = (ms: number) =>
   new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -239,8 +245,8 @@ export function PatientView(props: { patientId: number }) {
             <tr key={a.id}>
               <td>{time(a.startedAt)}</td>
               <td>{alarmText(a)}</td>
-              <td>{a.priority}</td>
-              <td>{a.endedAt ? time(a.endedAt) : 'active'}</td>
+              <td>{HISTORY_PRIORITY[a.priority]}</td>
+              <td>{a.endedAt ? time(a.endedAt) : 'Still active'}</td>
               <td>{a.acknowledgedBy ? `${a.acknowledgedBy} ${time(a.acknowledgedAt ?? 0)}` : '—'}</td>
             </tr>
           ))}
