@@ -27,8 +27,12 @@ export function ReceivedPanel() {
             <tr>
               <th scope="col">From</th>
               <th scope="col">Product</th>
-              <th scope="col">Rows</th>
-              <th scope="col">Batches</th>
+              <th scope="col" className="cell-num">
+                Rows
+              </th>
+              <th scope="col" className="cell-num">
+                Batches
+              </th>
               <th scope="col">Last batch</th>
               <th scope="col">Last pull</th>
               <th scope="col">Problem</th>
@@ -42,8 +46,10 @@ export function ReceivedPanel() {
                 <tr key={key} data-testid={`received-${s.productId}`}>
                   <td>{s.peerName ?? s.peerFacilityId}</td>
                   <td>{s.productId}</td>
-                  <td data-testid="received-rows">{s.rowsReceived.toLocaleString()}</td>
-                  <td>{s.batchesReceived}</td>
+                  <td className="cell-num" data-testid="received-rows">
+                    {s.rowsReceived.toLocaleString()}
+                  </td>
+                  <td className="cell-num">{s.batchesReceived}</td>
                   <td>{when(s.lastBatchAt)}</td>
                   <td>{when(s.lastPullAt)}</td>
                   <td>{s.lastError ? <span className="sharing__error">{s.lastError}</span> : '—'}</td>
@@ -79,22 +85,38 @@ export function ReceivedPanel() {
         </table>
       ) : null}
       {action.error ? <ActionError error={action.error} title="The pull did not run." /> : null}
-      {open ? <ReceivedRows facilityId={open.split('/')[0]!} productId={open.split('/')[1]!} /> : null}
+      {open ? (
+        <ReceivedRows
+          facilityId={open.split('/')[0]!}
+          productId={open.split('/')[1]!}
+          total={
+            subs.value?.subscriptions.find((s) => `${s.peerFacilityId}/${s.productId}` === open)?.rowsReceived
+          }
+        />
+      ) : null}
     </div>
   );
 }
 
-function ReceivedRows(props: { facilityId: string; productId: string }) {
+const SHOWN_ROWS = 50;
+
+function ReceivedRows(props: { facilityId: string; productId: string; total: number | undefined }) {
   const r = useLoad(
     'received.rows',
-    { facilityId: props.facilityId, productId: props.productId, limit: 50 },
+    { facilityId: props.facilityId, productId: props.productId, limit: SHOWN_ROWS },
     `${props.facilityId}/${props.productId}`,
   );
   if (r.error) return <ApiErrorAlert error={r.error} what="the received rows" />;
   if (!r.value) return <p className="muted">Loading rows…</p>;
-  const { columns } = r.value;
+  const { columns, rows } = r.value;
   return (
     <div className="sharing__scroll">
+      {/* Only the first rows are shown: say so, or 50 rows read as everything that arrived. */}
+      {props.total !== undefined && props.total > rows.length ? (
+        <p className="muted">
+          The first {rows.length.toLocaleString()} of {props.total.toLocaleString()} rows, in received order.
+        </p>
+      ) : null}
       <table className="dense-table" aria-label={`Rows of ${props.productId}`}>
         <thead>
           <tr>
@@ -139,7 +161,7 @@ function SubscribeForm(props: { onChanged: () => void }) {
       <div className="sharing__actions">
         <label className="field">
           <span className="field__label">Peer</span>
-          <select value={chosenPeer} onChange={(e) => setPeer(e.target.value)}>
+          <select className="field__input" value={chosenPeer} onChange={(e) => setPeer(e.target.value)}>
             {active.map((p) => (
               <option key={p.facilityId} value={p.facilityId}>
                 {p.displayName}
