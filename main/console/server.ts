@@ -10,6 +10,7 @@ import type { Result } from '../../shared/api/envelope';
 import type { Api } from '../api/dispatcher';
 import type { CallOrigin } from '../api/context';
 import type { Logger } from '../log/logger';
+import { drainOnClose } from './drain';
 import { serveEventsSocket } from './events-socket';
 import { HTTP_STATUS } from './http-status';
 import { SECURITY_HEADERS } from './security-headers';
@@ -67,6 +68,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
 
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // A stopping node must not wait on a browser: see drain.ts.
+  const close = drainOnClose(app);
 
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
@@ -149,7 +152,7 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
   const url = address.replace('[::1]', 'localhost');
   return {
     url,
-    close: () => app.close(),
+    close,
   };
 }
 
