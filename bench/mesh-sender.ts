@@ -51,7 +51,7 @@ process.on('message', (m: SenderRequest) => {
         );
         // The bare server: same certificates, the same batches serialised before anyone pulls.
         const sender = node.mesh.sender;
-        const plan = sender.plan(agreement, 'vitals-raw', undefined);
+        const plan = await sender.plan(agreement, 'vitals-raw', undefined);
         const serialize = MeshClientCtor.service.Pull!.responseSerialize;
         const bytes: Buffer[] = [];
         let from = '';

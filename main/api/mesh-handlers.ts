@@ -97,29 +97,30 @@ export function meshHandlers(mesh: MeshService): Pick<Handlers, MeshMethod> {
       agreementTarget(ctx, a);
       return agreementView(a);
     },
-    'agreements.preview': ({ id, version, sampleRows }, ctx) => {
+    'agreements.preview': async ({ id, version, sampleRows }, ctx) => {
       const a = mesh.agreements.get(id, version);
       agreementTarget(ctx, a);
-      return {
-        products: a.products.map((p) => {
-          const plan = mesh.sender.plan(a, p.productId, undefined);
-          const sample: (string | number | null)[][] = [];
-          for (const b of mesh.sender.batches(plan)) {
-            sample.push(...b.rows.slice(0, sampleRows - sample.length));
-            if (sample.length >= sampleRows) break;
-          }
-          return {
-            productId: p.productId,
-            productVersion: plan.request.product.version,
-            profile: `${plan.request.profile.name}@${plan.request.profile.version}`,
-            columns: plan.columns.map((c) => c.name),
-            sample,
-            gate: plan.gate,
-            releasedRows: plan.releasedRows,
-            totalRows: plan.totalRows,
-          };
-        }),
-      };
+      const products = [];
+      // One product after the other: each plan is a pass over the store.
+      for (const p of a.products) {
+        const plan = await mesh.sender.plan(a, p.productId, undefined);
+        const sample: (string | number | null)[][] = [];
+        for (const b of mesh.sender.batches(plan)) {
+          sample.push(...b.rows.slice(0, sampleRows - sample.length));
+          if (sample.length >= sampleRows) break;
+        }
+        products.push({
+          productId: p.productId,
+          productVersion: plan.request.product.version,
+          profile: `${plan.request.profile.name}@${plan.request.profile.version}`,
+          columns: plan.columns.map((c) => c.name),
+          sample,
+          gate: plan.gate,
+          releasedRows: plan.releasedRows,
+          totalRows: plan.totalRows,
+        });
+      }
+      return { products };
     },
     'agreements.approve': ({ id, version }, ctx) => {
       const a = mesh.agreements.approve(id, version, who(ctx));

@@ -39,7 +39,7 @@ describe('receiver killed mid-pull', () => {
     const agreement = agree(north.node, {
       mesh: { identity: { facilityId: () => southPeer.facilityId } },
     } as never);
-    const expected = JSON.parse(JSON.stringify(expectedRows(north.node, agreement))) as unknown[][];
+    const expected = JSON.parse(JSON.stringify(await expectedRows(north.node, agreement))) as unknown[][];
     const target = { facilityId: n.identity.facilityId(), productId: 'vitals-raw' };
     await receiver.call('received.subscribe', target);
 

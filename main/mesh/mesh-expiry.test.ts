@@ -67,7 +67,7 @@ describe('mesh: an agreement expiring mid-stream', () => {
 
     // What was committed is a prefix of the release, exactly once.
     const rows = south.node.mesh.puller.rows(northId, 'vitals-raw');
-    expect(rows).toEqual(expectedRows(north.node, a).slice(0, rows.length));
+    expect(rows).toEqual((await expectedRows(north.node, a)).slice(0, rows.length));
     expect(rows.length).toBe(sub.rowsReceived);
 
     // And a new pull is refused before any batch.

@@ -130,10 +130,10 @@ describe('mesh refusals', () => {
     expect(a2.effectiveState).toBe('active');
     // A sender that alters one row after hashing: a real mTLS server with north's identity.
     const id = north.node.mesh.identity.current();
+    const plan = await north.node.mesh.sender.plan(a2, 'vitals-raw', undefined);
     const server = new grpc.Server();
     server.addService(MeshClientCtor.service, {
       Pull: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        const plan = north.node.mesh.sender.plan(a2, 'vitals-raw', undefined);
         const first = north.node.mesh.sender.batches(plan).next();
         if (first.done) throw new Error('no batch');
         const wire = north.node.mesh.sender.toWire(a2, plan, '', first.value);

@@ -29,7 +29,7 @@ describe('mesh resume after a node stops mid-transfer', () => {
     enrol(north.node, south.node);
     northId = north.node.mesh.identity.facilityId();
     agreement = agree(north.node, south.node);
-    expected = JSON.parse(JSON.stringify(expectedRows(north.node, agreement))) as unknown[][];
+    expected = JSON.parse(JSON.stringify(await expectedRows(north.node, agreement))) as unknown[][];
     expect(expected.length).toBeGreaterThan(10_000);
   }, 60_000);
   afterEach(async () => {

@@ -103,7 +103,7 @@ describe('sender killed mid-stream', () => {
       });
       const a = agreements.get(draft.id as string);
       const expected: unknown[][] = [];
-      for (const b of mesh.batches(mesh.plan(a, 'vitals-raw', undefined))) expected.push(...b.rows);
+      for (const b of mesh.batches(await mesh.plan(a, 'vitals-raw', undefined))) expected.push(...b.rows);
       expect(expected.length).toBeGreaterThan(100_000);
       expect(s.puller.rows(north.facilityId, 'vitals-raw')).toEqual(JSON.parse(JSON.stringify(expected)));
     } finally {

@@ -43,7 +43,7 @@ describe('mesh between two nodes', () => {
     const result = await south.node.mesh.puller.pull(northId, 'vitals-raw');
     expect(result.error).toBeUndefined();
     expect(result.ok).toBe(true);
-    const expected = JSON.parse(JSON.stringify(expectedRows(north.node, a))) as unknown[][];
+    const expected = JSON.parse(JSON.stringify(await expectedRows(north.node, a))) as unknown[][];
     expect(expected.length).toBeGreaterThan(1000);
     expect(result.rows).toBe(expected.length);
     expect(south.node.mesh.puller.rows(northId, 'vitals-raw')).toEqual(expected);
@@ -77,7 +77,7 @@ describe('mesh between two nodes', () => {
     expect(more.ok).toBe(true);
     expect(more.rows).toBeGreaterThan(0);
     expect(more.rows % 10).toBe(0);
-    const all = JSON.parse(JSON.stringify(expectedRows(north.node, a))) as unknown[][];
+    const all = JSON.parse(JSON.stringify(await expectedRows(north.node, a))) as unknown[][];
     expect(all.length).toBe(expected.length + more.rows);
     expect(south.node.mesh.puller.rows(northId, 'vitals-raw')).toEqual(all);
 

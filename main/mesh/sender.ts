@@ -3,7 +3,7 @@ import { ApiError } from '../../shared/api/errors';
 import { columnsFor } from '../deid/columns';
 import {
   continueCursor,
-  planRelease,
+  planReleaseAsync,
   releaseBatches,
   type ReleaseBatch,
   type ReleasePlan,
@@ -126,9 +126,10 @@ export class MeshSender {
 
   /**
    * Plans a release of one product for one agreement version from a cursor: raw grain from the
-   * pipeline's cursor; aggregated grains as the next window of closed buckets (windows.ts).
+   * pipeline's cursor; aggregated grains as the next window of closed buckets (windows.ts). The
+   * patient pass gives the event loop back between chunks, so a large store doesn't stall ingest.
    */
-  plan(a: AgreementVersion, productId: string, cursor: string | undefined): MeshPlan {
+  async plan(a: AgreementVersion, productId: string, cursor: string | undefined): Promise<MeshPlan> {
     const product = this.productFor(a, productId);
     const base = {
       product,
@@ -139,7 +140,7 @@ export class MeshSender {
     const grain = product.definition.grain;
     if (grain === 'raw') {
       return {
-        ...planRelease(this.deps.db, { ...base, cursor: cursor || undefined }),
+        ...(await planReleaseAsync(this.deps.db, { ...base, cursor: cursor || undefined })),
         window: undefined,
         lateRows: 0,
       };
@@ -151,14 +152,14 @@ export class MeshSender {
     return this.windowPlan(base, from, to, undefined, c.kind === 'done' ? c.upTo : undefined);
   }
 
-  private windowPlan(
+  private async windowPlan(
     base: Omit<ReleaseRequest, 'from' | 'to' | 'cursor'>,
     from: number,
     to: number,
     inner: string | undefined,
     releasedUpTo: number | undefined,
-  ): MeshPlan {
-    const release = planRelease(this.deps.db, { ...base, from, to, cursor: inner });
+  ): Promise<MeshPlan> {
+    const release = await planReleaseAsync(this.deps.db, { ...base, from, to, cursor: inner });
     let lateRows = 0;
     if (releasedUpTo !== undefined && release.upTo > releasedUpTo) {
       const codes = release.query.codes;
@@ -184,7 +185,7 @@ export class MeshSender {
    * observations stored since its snapshot. Aggregated: the buckets that closed since the window
    * was planned (the window's `done` cursor, or the same start when the window was empty).
    */
-  continuation(a: AgreementVersion, plan: MeshPlan, cursor: string): MeshPlan | undefined {
+  async continuation(a: AgreementVersion, plan: MeshPlan, cursor: string): Promise<MeshPlan | undefined> {
     const product = plan.request.product;
     if (plan.window) {
       const grain = product.definition.grain as Exclude<typeof product.definition.grain, 'raw'>;

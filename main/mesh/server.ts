@@ -223,7 +223,7 @@ export class MeshServer {
     this.streams.add(open);
     call.on('cancelled', () => open.stop(grpc.status.CANCELLED, 'the puller cancelled or the link was cut'));
     try {
-      let plan = sender.plan(agreement, productId, cursor);
+      let plan = await sender.plan(agreement, productId, cursor);
       let batches = sender.batches(plan);
       // Rows that arrived after their aggregate bucket was released: audited with the window's
       // first batch (an empty window sends nothing, and the next pull counts them again).
@@ -246,14 +246,14 @@ export class MeshServer {
           // New terms apply from this batch on: the one made under the old terms is dropped.
           agreement = now;
           open.agreementId = agreement.id;
-          plan = sender.plan(agreement, productId, cursor);
+          plan = await sender.plan(agreement, productId, cursor);
           batches = sender.batches(plan);
           late = plan.lateRows;
           continue;
         }
         if (next.done) {
           // The snapshot is sent: continue over what was stored since (raw grain), or end.
-          const more = sender.continuation(agreement, plan, cursor);
+          const more = await sender.continuation(agreement, plan, cursor);
           if (!more) break;
           plan = more;
           batches = sender.batches(plan);

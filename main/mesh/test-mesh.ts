@@ -105,12 +105,12 @@ export function seedWard(node: VitalMeshNode, patients = 40, perPatient = 100): 
 }
 
 /** What the sender's pipeline releases for this agreement, in order: the expected received rows. */
-export function expectedRows(
+export async function expectedRows(
   sender: VitalMeshNode,
   a: AgreementVersion,
   productId = 'vitals-raw',
-): unknown[][] {
-  const plan = sender.mesh.sender.plan(a, productId, undefined);
+): Promise<unknown[][]> {
+  const plan = await sender.mesh.sender.plan(a, productId, undefined);
   const out: unknown[][] = [];
   for (const b of sender.mesh.sender.batches(plan)) out.push(...b.rows);
   return out;
