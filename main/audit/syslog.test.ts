@@ -10,7 +10,7 @@ import { createKeySource } from '../store/key-source';
 import { openStore, type Store } from '../store/store';
 import { tempDir } from '../testing/temp-dir';
 import { AuditChain } from './chain';
-import { SyslogForwarder } from './syslog';
+import { SYSLOG_STOP_FLUSH_MS, SyslogForwarder } from './syslog';
 
 /** A CA and a server certificate for 127.0.0.1, made with the openssl command line. */
 function makeCertificates(dir: string): { ca: Buffer; key: Buffer; cert: Buffer; otherCa: Buffer } {
@@ -77,9 +77,11 @@ class Receiver {
   private readonly sockets = new Set<TLSSocket>();
   constructor(private readonly tls: { key: Buffer; cert: Buffer }) {}
 
-  async listen(port = 0): Promise<number> {
+  /** `read: false` is a SIEM that accepts and then stops reading (hung, or its disk full). */
+  async listen(port = 0, { read = true } = {}): Promise<number> {
     this.server = createServer(this.tls, (socket) => {
       this.sockets.add(socket);
+      if (!read) socket.pause();
       socket.on('close', () => this.sockets.delete(socket));
       let buffer = Buffer.alloc(0);
       socket.on('data', (data: Buffer) => {
@@ -211,5 +213,26 @@ describe('syslog forwarding over TLS (RFC 5424 / RFC 5425)', () => {
     await receiver.kill();
     expect(receiver.messages).toEqual([]);
     expect(forwarder.delivered()).toBe(0);
+  });
+
+  it('stops within a bound when the SIEM has stopped reading', async () => {
+    const certs = makeCertificates(dir);
+    const receiver = new Receiver(certs);
+    const port = await receiver.listen(0, { read: false });
+    // Far more than loopback and TLS buffers hold: the forwarder's writes back up.
+    store.db.transaction(() => append(20_000))();
+    const forwarder = new SyslogForwarder(
+      store.db,
+      { host: '127.0.0.1', port, ca: certs.ca },
+      { facility: 'Test', logger, retryMs: 100, settleMs: 100 },
+    );
+    forwarder.start();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const started = Date.now();
+    await forwarder.stop();
+    // A node stopping must not wait on its SIEM; what it didn't take is sent after the restart.
+    expect(Date.now() - started).toBeLessThan(SYSLOG_STOP_FLUSH_MS + 2000);
+    expect(forwarder.delivered()).toBeLessThan(20_000);
+    await receiver.kill();
   });
 });

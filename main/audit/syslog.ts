@@ -26,6 +26,9 @@ export interface ForwarderOptions {
   readonly batch?: number;
 }
 
+/** How long stop() lets written entries drain to the SIEM before it cuts the connection. */
+export const SYSLOG_STOP_FLUSH_MS = 2000;
+
 /** RFC 5424 §6: facility 13 "log audit"; severity by outcome. */
 const FACILITY_LOG_AUDIT = 13;
 const severity = (outcome: string): number => (outcome === 'ok' ? 5 : outcome === 'internal' ? 3 : 4);
@@ -104,14 +107,26 @@ export class SyslogForwarder {
     if (!this.busy && this.socket && !this.timer) this.schedule(0);
   }
 
+  /**
+   * Ends the connection once what was written has left, or after SYSLOG_STOP_FLUSH_MS: a SIEM that
+   * stopped reading would otherwise hold the node's shutdown forever. Nothing is lost by cutting:
+   * the cursor only counts settled batches, so the rest is resent at the next start.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const socket = this.socket;
     this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.end(() => resolve()));
-    socket?.destroy();
+    if (!socket) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, SYSLOG_STOP_FLUSH_MS);
+      socket.end(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    socket.destroy();
   }
 
   private schedule(ms: number): void {
