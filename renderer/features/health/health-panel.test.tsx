@@ -5,6 +5,7 @@ import { App } from '../../app/app';
 import { createAppStore } from '../../app/store';
 import { createFakeClient } from '../../testing/fake-client';
 import { NODE_HEALTH, NODE_INFO } from '../../testing/fixtures';
+import { formatDateTime } from '../settings/format';
 
 beforeEach(() => window.history.replaceState(null, '', '#/settings/health'));
 afterEach(cleanup);
@@ -34,11 +35,15 @@ const HEALTH: NodeHealth = {
         summary: '1 connected, 1 silent of 2 devices',
         items: [
           { name: 'listener', status: 'ok', facts: { connections: 1, rejectedRate: 0 } },
-          { name: DEVICE, status: 'warning', facts: { lastMessageAgeSeconds: 400, silent: true } },
+          {
+            name: DEVICE,
+            status: 'warning',
+            facts: { lastMessageAt: '2026-03-01T09:53:20.000Z', lastMessageAgeSeconds: 400, silent: true },
+          },
           {
             name: '0012A5FFFE100001^EUI-64',
             status: 'ok',
-            facts: { lastMessageAgeSeconds: 1, silent: false },
+            facts: { lastMessageAt: '2026-03-01T10:00:19.000Z', lastMessageAgeSeconds: 1, silent: false },
           },
         ],
       },
@@ -71,6 +76,10 @@ describe('Settings → Health', () => {
     const feeds = screen.getByRole('table', { name: 'Bedside device feeds (HL7 v2 / MLLP)' });
     const row = within(feeds).getByText(DEVICE).closest('tr')!;
     expect(within(row).getByText('Warning')).toBeTruthy();
+    // Fact names in sentence case like Name and Status; times in local date and time, not ISO.
+    expect(within(feeds).getByRole('columnheader', { name: 'Last message age (s)' })).toBeTruthy();
+    expect(within(row).getByText(formatDateTime('2026-03-01T09:53:20.000Z'))).toBeTruthy();
+    expect(within(feeds).queryByText(/T09:53:20/)).toBeNull();
     expect(await screen.findByText(/No backup folder is configured/)).toBeTruthy();
   });
 

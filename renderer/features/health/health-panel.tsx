@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import type { BackupStatus } from '../../../shared/api/backups';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import type { HealthAlert, HealthItem, HealthStatus, ProbeReport } from '../../../shared/api/health';
@@ -79,16 +79,49 @@ function Alerts(props: { alerts: readonly HealthAlert[] }) {
   );
 }
 
-const factText = (value: HealthItem['facts'][string]) =>
-  value === null ? '—' : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
-/** `lastMessageAgeSeconds` → `last message age (s)`: fact names as IT reads them. */
-const factLabel = (key: string) =>
-  key
+/**
+ * A fact as IT reads it: yes/no; times in local date and time like the alerts above, on one line;
+ * a long code (MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS) may break once after an underscore, so a device
+ * table fits beside the settings menu at 1280 wide with its Silent column in view.
+ */
+function factText(value: HealthItem['facts'][string]): ReactNode {
+  if (value === null) return '—';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') return String(value);
+  if (ISO_TIME.test(value)) return <span className="health__time">{formatDateTime(value)}</span>;
+  // One break at the underscore nearest the middle: two lines at most, never a column of fragments.
+  const cut = nearestToMiddle(value, '_');
+  if (cut < 0) return value;
+  return (
+    <>
+      {value.slice(0, cut + 1)}
+      <wbr />
+      {value.slice(cut + 1)}
+    </>
+  );
+}
+
+/** The index of the `char` nearest the middle of `text`, or -1 if it has none (or only at its ends). */
+function nearestToMiddle(text: string, char: string): number {
+  let best = -1;
+  for (let i = text.indexOf(char); i >= 0; i = text.indexOf(char, i + 1)) {
+    const inside = i > 0 && i < text.length - 1;
+    if (inside && (best < 0 || Math.abs(i - text.length / 2) < Math.abs(best - text.length / 2))) best = i;
+  }
+  return best;
+}
+
+/** `lastMessageAgeSeconds` → `Last message age (s)`: fact names in sentence case, like Name and Status. */
+const factLabel = (key: string) => {
+  const words = key
     .replace(/Seconds$/, ' (s)')
     .replace(/Bytes$/, ' (bytes)')
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 /** Items with the same facts share a table (the listener's figures apart from its devices'). */
 function groups(items: readonly HealthItem[]): HealthItem[][] {
@@ -129,32 +162,35 @@ function Probe(props: { probe: ProbeReport }) {
 function ItemTable(props: { label: string; items: readonly HealthItem[] }) {
   const keys = Object.keys(props.items[0]!.facts);
   return (
-    <table className="dense-table health__table" aria-label={props.label}>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Status</th>
-          {keys.map((k) => (
-            <th key={k} scope="col">
-              {factLabel(k)}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {props.items.map((item) => (
-          <tr key={item.name}>
-            <td>{item.name}</td>
-            <td>
-              <span className={BADGE[item.status]}>{STATUS_TEXT[item.status]}</span>
-            </td>
+    // Wide tables (many devices, long names) scroll inside the panel instead of past the screen.
+    <div className="health__table-wrap">
+      <table className="dense-table health__table" aria-label={props.label}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Status</th>
             {keys.map((k) => (
-              <td key={k}>{factText(item.facts[k] ?? null)}</td>
+              <th key={k} scope="col">
+                {factLabel(k)}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.items.map((item) => (
+            <tr key={item.name}>
+              <td>{item.name}</td>
+              <td>
+                <span className={BADGE[item.status]}>{STATUS_TEXT[item.status]}</span>
+              </td>
+              {keys.map((k) => (
+                <td key={k}>{factText(item.facts[k] ?? null)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
