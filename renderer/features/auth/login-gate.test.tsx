@@ -89,6 +89,20 @@ describe('login gate', () => {
     expect(screen.queryByText(/session ended|session expired/i)).toBeNull();
   });
 
+  it('drops the "You logged out." notice once a login attempt fails', async () => {
+    const fake = node({
+      'auth.login': () => ({
+        ok: false,
+        error: { code: 'unauthenticated', message: 'wrong username or password' },
+      }),
+    });
+    render(<App client={fake.client} store={createAppStore({ session: { notice: 'You logged out.' } })} />);
+    expect(await screen.findByText('You logged out.')).toBeTruthy();
+    await logIn('demo.it', 'not the password');
+    expect((await screen.findByRole('alert')).textContent).toContain('Wrong username or password.');
+    expect(screen.queryByText('You logged out.')).toBeNull();
+  });
+
   it('says an account is locked, and until when, in the node’s words', async () => {
     const message =
       'this account is locked after 5 failed logins until 2026-11-25T14:30:00.000Z; wait, or ask facility IT to reset the password';

@@ -74,7 +74,8 @@ export function LoginPage() {
         <h1 id="login-title" className="login__title">
           Log in
         </h1>
-        {notice ? (
+        {/* After a failed attempt the error is what matters; "You logged out." beside it read as stale. */}
+        {notice && !error ? (
           <div className="alert alert--notice" role="status">
             <p className="alert__title">{notice}</p>
           </div>
