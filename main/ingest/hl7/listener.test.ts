@@ -242,59 +242,65 @@ describe('MLLP listener over raw sockets', () => {
   });
 });
 
-describe('MLLP over mutual TLS', () => {
-  it('accepts a client with a certificate from the configured CA and refuses one without', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vm-mllp-tls-'));
-    const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+/** A CA, a server certificate for localhost and a client one (CN monitor-1), made with openssl. */
+function tlsFiles(): (file: string) => Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'vm-mllp-tls-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-subj',
+    '/CN=Test CA',
+    '-days',
+    '2',
+  );
+  for (const name of ['server', 'client']) {
     ssl(
       'req',
-      '-x509',
       '-newkey',
       'ec',
       '-pkeyopt',
       'ec_paramgen_curve:P-256',
       '-nodes',
       '-keyout',
-      'ca.key',
+      `${name}.key`,
       '-out',
-      'ca.crt',
+      `${name}.csr`,
       '-subj',
-      '/CN=Test CA',
+      `/CN=${name === 'server' ? 'localhost' : 'monitor-1'}`,
+    );
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
       '-days',
       '2',
     );
-    for (const name of ['server', 'client']) {
-      ssl(
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        `${name}.key`,
-        '-out',
-        `${name}.csr`,
-        '-subj',
-        `/CN=${name === 'server' ? 'localhost' : 'monitor-1'}`,
-      );
-      ssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        `${name}.crt`,
-        '-days',
-        '2',
-      );
-    }
-    const read = (f: string) => readFileSync(join(dir, f));
+  }
+  const read = (f: string) => readFileSync(join(dir, f));
+  return read;
+}
+
+describe('MLLP over mutual TLS', () => {
+  it('accepts a client with a certificate from the configured CA and refuses one without', async () => {
+    const read = tlsFiles();
     const { port } = await start({
       tls: { key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt'), requireClientCert: true },
     });
@@ -321,5 +327,20 @@ describe('MLLP over mutual TLS', () => {
       bad.on('secureConnect', () => bad.write(frame(oru('T2'))));
     });
     expect(outcome).toBe('refused');
+  });
+
+  it('closes within a bound while a client stalls its TLS handshake', async () => {
+    const read = tlsFiles();
+    const { port } = await start({ tls: { key: read('server.key'), cert: read('server.crt') } });
+    // Connected, never says hello: not a connection the listener knows yet, but one the server holds.
+    const stalled = connect(port, '127.0.0.1');
+    stalled.on('error', () => undefined);
+    await new Promise((r) => stalled.once('connect', r));
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await listener!.close();
+    listener = undefined;
+    expect(Date.now() - started).toBeLessThan(5000);
+    stalled.destroy();
   });
 });

@@ -178,6 +178,14 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
         onConnection,
       )
     : createTcpServer(onConnection);
+  // Every accepted TCP socket, including TLS ones still in their handshake (not in `live` yet):
+  // server.close() waits for them all, and a client stalling its handshake would hold it for
+  // the TLS handshake timeout (120 s).
+  const accepted = new Set<Socket>();
+  server.on('connection', (raw: Socket) => {
+    accepted.add(raw);
+    raw.once('close', () => accepted.delete(raw));
+  });
   if (options.tls) {
     (server as TlsServer).on('tlsClientError', (error: Error, socket: TLSSocket) => {
       logger.warn({ err: error.message, remote: socket.remoteAddress }, 'MLLP TLS handshake refused');
@@ -221,6 +229,7 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
       for (const { socket } of live.values()) socket.end();
       const timer = setTimeout(() => {
         for (const { socket } of live.values()) socket.destroy();
+        for (const raw of accepted) raw.destroy();
       }, 2000);
       await Promise.all([closed, ...sockets]);
       clearTimeout(timer);
