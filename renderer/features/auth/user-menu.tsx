@@ -25,7 +25,8 @@ export function UserMenu() {
 
   return (
     <section className="user-menu" aria-label="Your account">
-      <p className="session-note">{`${user.displayName} · ${ROLE_LABELS[user.role]}`}</p>
+      {/* No-break spaces: the role wraps as a whole ("Facility" / "IT" read as two things). */}
+      <p className="session-note">{`${user.displayName} ·\u00a0${ROLE_LABELS[user.role].replace(/ /g, '\u00a0')}`}</p>
       <p className="user-menu__username">{user.username}</p>
       <button type="button" className="user-menu__logout" disabled={busy} onClick={() => void logout()}>
         {busy ? 'Logging out…' : 'Log out'}
