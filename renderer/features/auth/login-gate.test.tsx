@@ -48,7 +48,11 @@ describe('login gate', () => {
   it('says exactly how to create the first account when the node has none', async () => {
     const fake = node({ 'auth.status': () => ({ ok: true, value: { hasUsers: false, demo: false } }) });
     render(<App client={fake.client} />);
-    expect(await screen.findByText('./bin/vitalmesh users add --username NAME --role it_admin')).toBeTruthy();
+    const command = './bin/vitalmesh users add --username NAME --role it_admin';
+    // Each argument is its own span (so the line breaks between them): match the whole <code>.
+    expect(
+      await screen.findByText((_, el) => el?.tagName === 'CODE' && el.textContent === command),
+    ).toBeTruthy();
     expect(screen.getByText(/this node has no user accounts/)).toBeTruthy();
     expect(screen.queryByLabelText('Password')).toBeNull();
     expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState, useAppStore, useClient } from '../../app/context';
@@ -161,7 +161,15 @@ function NoUsersYet(props: { onCheckAgain: () => void }) {
         first facility IT account:
       </p>
       <pre className="login__command">
-        <code>{FIRST_USER_COMMAND}</code>
+        {/* Breaks only between arguments: "--" at a line's end and "role" on the next read as two. */}
+        <code>
+          {FIRST_USER_COMMAND.split(' ').map((arg, i) => (
+            <Fragment key={i}>
+              {i > 0 ? ' ' : null}
+              <span className="login__arg">{arg}</span>
+            </Fragment>
+          ))}
+        </code>
       </pre>
       <p className="muted">
         It asks for the password (at least 12 characters, not containing the username). Facility IT then adds
