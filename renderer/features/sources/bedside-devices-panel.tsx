@@ -108,6 +108,8 @@ function RateLine(props: { rates: number[] }) {
   const points = rates.map((r, i) => `${(i / (RATE_SAMPLES - 1)) * 120},${22 - (r / max) * 20}`).join(' ');
   return (
     <svg className="bedside__rate" viewBox="0 0 120 24" width="120" height="24" aria-hidden="true">
+      {/* A faint frame: the first samples are a short stroke at the left that read as a stray "/". */}
+      <rect x="0.5" y="0.5" width="119" height="23" fill="none" stroke="currentColor" strokeOpacity="0.2" />
       <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
     </svg>
   );

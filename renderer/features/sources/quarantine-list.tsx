@@ -57,7 +57,7 @@ function QuarantineRow(props: { message: Hl7MessageView; open: boolean; onToggle
   return (
     <>
       <tr aria-selected={open}>
-        <td>
+        <td className="cell-nowrap">
           <time dateTime={m.receivedAt}>{formatTime(m.receivedAt)}</time>
         </td>
         <td>
