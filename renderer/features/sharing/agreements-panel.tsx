@@ -6,7 +6,7 @@ import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState } from '../../app/context';
 import { AgreementDraftForm } from './agreement-draft-form';
 import { AgreementPreview } from './agreement-preview';
-import { useAction, useLoad, when } from './use-load';
+import { useAction, useLoad, when, whenDay } from './use-load';
 
 export const STATE_BADGE: Record<AgreementView['effectiveState'], string> = {
   draft: 'badge--warn',
@@ -105,7 +105,7 @@ function AgreementCard(props: {
         <div>
           <dt>In force</dt>
           <dd>
-            {when(a.startsAt)} – {when(a.expiresAt)}
+            {whenDay(a.startsAt)} – {whenDay(a.expiresAt)}
           </dd>
         </div>
         <div>
@@ -216,7 +216,7 @@ function AgreementHistory(props: { id: string }) {
             </td>
             <td>
               {v.products.map((p) => p.productId).join(', ')} · {v.deidProfile} · k ≥ {v.k} · until{' '}
-              {when(v.expiresAt)}
+              {whenDay(v.expiresAt)}
             </td>
             <td>
               {v.createdBy}, {when(v.createdAt)}

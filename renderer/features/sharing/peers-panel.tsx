@@ -231,41 +231,44 @@ function PeerRow(props: { peer: PeerView; isIt: boolean; onChanged: () => void }
         {when(peer.lastContactAt)}
         {peer.lastContact ? <span className="muted"> · {peer.lastContact}</span> : null}
       </td>
-      <td className="sharing__actions">
-        {peer.status === 'active' && mayCall(METHOD_ACCESS['peers.suspend'], role) ? (
-          <button type="button" className="button button--small" onClick={() => act('peers.suspend')}>
-            Suspend
-          </button>
-        ) : null}
-        {peer.status === 'suspended' && props.isIt ? (
-          <button type="button" className="button button--small" onClick={() => act('peers.resume')}>
-            Resume
-          </button>
-        ) : null}
-        {props.isIt && !removing ? (
-          <button
-            type="button"
-            className="button button--danger button--small"
-            onClick={() => setRemoving(true)}
-          >
-            Remove…
-          </button>
-        ) : null}
-        {removing ? (
-          <>
+      <td>
+        {/* A flex <td> stops being a table cell (its border and row fell out of line). */}
+        <div className="sharing__actions">
+          {peer.status === 'active' && mayCall(METHOD_ACCESS['peers.suspend'], role) ? (
+            <button type="button" className="button button--small" onClick={() => act('peers.suspend')}>
+              Suspend
+            </button>
+          ) : null}
+          {peer.status === 'suspended' && props.isIt ? (
+            <button type="button" className="button button--small" onClick={() => act('peers.resume')}>
+              Resume
+            </button>
+          ) : null}
+          {props.isIt && !removing ? (
             <button
               type="button"
               className="button button--danger button--small"
-              onClick={() => act('peers.remove')}
+              onClick={() => setRemoving(true)}
             >
-              Remove {peer.displayName} and its trust
+              Remove…
             </button>
-            <button type="button" className="button button--small" onClick={() => setRemoving(false)}>
-              Keep
-            </button>
-          </>
-        ) : null}
-        {action.error ? <ActionError error={action.error} title="Not changed." /> : null}
+          ) : null}
+          {removing ? (
+            <>
+              <button
+                type="button"
+                className="button button--danger button--small"
+                onClick={() => act('peers.remove')}
+              >
+                Remove {peer.displayName} and its trust
+              </button>
+              <button type="button" className="button button--small" onClick={() => setRemoving(false)}>
+                Keep
+              </button>
+            </>
+          ) : null}
+          {action.error ? <ActionError error={action.error} title="Not changed." /> : null}
+        </div>
       </td>
     </tr>
   );

@@ -53,30 +53,33 @@ export function ReceivedPanel() {
                   <td>{when(s.lastBatchAt)}</td>
                   <td>{when(s.lastPullAt)}</td>
                   <td>{s.lastError ? <span className="sharing__error">{s.lastError}</span> : '—'}</td>
-                  <td className="sharing__actions">
-                    {isIt ? (
-                      <button
-                        type="button"
-                        className="button button--small"
-                        disabled={action.busy}
-                        onClick={() =>
-                          void action
-                            .run('received.pull', { facilityId: s.peerFacilityId, productId: s.productId })
-                            .then(() => subs.reload())
-                        }
-                      >
-                        Pull now
-                      </button>
-                    ) : null}
-                    {mayRead ? (
-                      <button
-                        type="button"
-                        className="button button--small"
-                        onClick={() => setOpen(open === key ? undefined : key)}
-                      >
-                        {open === key ? 'Hide rows' : 'Show rows'}
-                      </button>
-                    ) : null}
+                  <td>
+                    {/* A flex <td> stops being a table cell (its border and row fell out of line). */}
+                    <div className="sharing__actions">
+                      {isIt ? (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          disabled={action.busy}
+                          onClick={() =>
+                            void action
+                              .run('received.pull', { facilityId: s.peerFacilityId, productId: s.productId })
+                              .then(() => subs.reload())
+                          }
+                        >
+                          Pull now
+                        </button>
+                      ) : null}
+                      {mayRead ? (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          onClick={() => setOpen(open === key ? undefined : key)}
+                        >
+                          {open === key ? 'Hide rows' : 'Show rows'}
+                        </button>
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               );
@@ -113,7 +116,7 @@ function ReceivedRows(props: { facilityId: string; productId: string; total: num
     <div className="sharing__scroll">
       {/* Only the first rows are shown: say so, or 50 rows read as everything that arrived. */}
       {props.total !== undefined && props.total > rows.length ? (
-        <p className="muted">
+        <p className="muted sharing__rows-note">
           The first {rows.length.toLocaleString()} of {props.total.toLocaleString()} rows, in received order.
         </p>
       ) : null}

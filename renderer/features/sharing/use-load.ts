@@ -58,6 +58,15 @@ export function useAction() {
 
 export const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toLocaleString());
 
+/** An agreement's start or end: the date alone when it falls on local midnight (as drafted), else `when`. */
+export const whenDay = (ms: number | null): string => {
+  if (ms === null) return 'never';
+  const d = new Date(ms);
+  const midnight =
+    d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0 && d.getMilliseconds() === 0;
+  return midnight ? d.toLocaleDateString() : d.toLocaleString();
+};
+
 /** A released cell as people read it: timestamps (epoch ms, shifted or truncated) as UTC ISO. */
 export const cellText = (column: string | undefined, v: string | number | null): string => {
   if (v === null) return '—';
