@@ -79,7 +79,7 @@ test('a clinician watches the unit live, sees an alarm, opens the patient and ac
   const hrChart = view.locator('figure.trend', { hasText: 'HR' }).first();
   await expect(hrChart.locator('canvas')).toBeVisible();
   await expect(hrChart.locator('.trend__summary')).toHaveText(
-    /points, latest \d+ · limits 180–220 \(critical 30–250, patient\)/,
+    /points, latest \d+ · limits 180–220 \(critical 30–250, set for this patient\)/,
   );
   await expect(active.getByText(/HR \d+ < 180/)).toBeVisible();
   await expect(view.locator('.pv__history')).toContainText('< 180');

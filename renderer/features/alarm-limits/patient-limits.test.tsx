@@ -66,7 +66,7 @@ describe('Patient view: alarm limits', () => {
   it('sets this patient’s HR limits; the chart’s limit lines follow; low ≥ high stays on the field', async () => {
     const fake = setup();
     await within(editor()).findByText('Unit default');
-    expect(await screen.findByText(/limits 50–120 \(critical 40–150, unit\)/)).toBeTruthy();
+    expect(await screen.findByText(/limits 50–120 \(critical 40–150, unit default\)/)).toBeTruthy();
     fireEvent.click(within(editor()).getByRole('button', { name: 'Edit HR limits' }));
     const form = screen.getByRole('form', { name: 'HR alarm limits (bpm)' });
     fireEvent.change(within(form).getByLabelText('Low'), { target: { value: '120' } });
@@ -84,7 +84,7 @@ describe('Patient view: alarm limits', () => {
       limits: { criticalLow: 40, low: 85, high: 120, criticalHigh: 150 },
     });
     expect(within(editor()).getByText('This patient')).toBeTruthy();
-    expect(screen.getByText(/limits 85–120 \(critical 40–150, patient\)/)).toBeTruthy();
+    expect(screen.getByText(/limits 85–120 \(critical 40–150, set for this patient\)/)).toBeTruthy();
 
     // Only a patient-level limit can go back to the unit's.
     fireEvent.click(within(editor()).getByRole('button', { name: 'Edit HR limits' }));

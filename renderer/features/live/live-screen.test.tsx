@@ -239,7 +239,7 @@ describe('Patient view', () => {
     expect(screen.getByRole('heading', { name: 'DOE, Jane' })).toBeTruthy();
     expect(screen.getByText('1950-02-03')).toBeTruthy();
     expect(
-      await screen.findByText(/3 points, latest 74 · limits 50–120 \(critical 40–150, catalog\)/),
+      await screen.findByText(/3 points, latest 74 · limits 50–120 \(critical 40–150, catalog default\)/),
     ).toBeTruthy();
     expect(await screen.findByText('HR 130 > 120')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Acknowledge (silence 2 min)' }));

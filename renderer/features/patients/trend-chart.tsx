@@ -10,6 +10,13 @@ export interface ChartLine {
   readonly v: readonly number[];
 }
 
+/** Where the limits come from, in the limits table's words ("catalog" alone meant little). */
+const LIMIT_SOURCE: Record<EffectiveLimit['source'], string> = {
+  catalog: 'catalog default',
+  unit: 'unit default',
+  patient: 'set for this patient',
+};
+
 /** Horizontal limit lines: dashed yellow at low/high, red at the critical limits. */
 function limitsPlugin(limits: readonly EffectiveLimit[]): uPlot.Plugin {
   return {
@@ -147,7 +154,7 @@ export function TrendChart(props: {
       <p className="trend__summary">
         {main && main.v.length > 0 ? `${main.v.length} points, latest ${last}` : 'No values in this period'}
         {limit
-          ? ` · limits ${limit.low}–${limit.high} (critical ${limit.criticalLow}–${limit.criticalHigh}, ${limit.source})`
+          ? ` · limits ${limit.low}–${limit.high} (critical ${limit.criticalLow}–${limit.criticalHigh}, ${LIMIT_SOURCE[limit.source]})`
           : ''}
       </p>
     </figure>
