@@ -135,7 +135,7 @@ export function hl7Probe(db: Db, hl7: Hl7IngestService | undefined): HealthProbe
             rule: 'feed-silent',
             severity: 'warning',
             subject: `device:${d.identifier}`,
-            message: `device ${d.identifier} has sent nothing for ${Math.round(age / 1000)} s (alert after ${settings.feedSilentMinutes} min)`,
+            message: `device ${d.identifier} has sent nothing for ${Math.round(age / 1000)} s (alert after ${silentAfter(settings.feedSilentMinutes)})`,
           });
         }
         return {
@@ -231,12 +231,21 @@ export const pemFileCertificate = (name: string, file: string): WatchedCertifica
 });
 
 /** The newest CA and node certificate of the mesh (migration 0520), when the mesh has made them. */
+/** A silence threshold as people say it: "90 s" under two minutes, else minutes. */
+const silentAfter = (minutes: number): string =>
+  minutes < 2 ? `${Math.round(minutes * 60)} s` : `${Math.round(minutes * 10) / 10} min`;
+
 export function meshCertificates(db: Db): WatchedCertificate[] {
   const newest = db.prepare<[string], { not_after: number }>(
     'SELECT not_after FROM mesh_certificates WHERE kind = ? ORDER BY id DESC LIMIT 1',
   );
-  return (['ca', 'node'] as const).map((kind) => ({
-    name: `mesh ${kind} certificate`,
+  return (
+    [
+      ['ca', 'Mesh CA certificate'],
+      ['node', 'Mesh node certificate'],
+    ] as const
+  ).map(([kind, name]) => ({
+    name,
     notAfter: () => newest.get(kind)?.not_after,
   }));
 }
