@@ -69,8 +69,14 @@ export class MllpSender {
       });
       socket.on('data', (d: Buffer) => framer.push(d));
       socket.once('connect', () => {
-        this.socket = socket;
         this.connecting = undefined;
+        // Closed while this connect was under way: close() had no socket to drop yet.
+        if (this.closed) {
+          socket.destroy();
+          reject(new Error('sender closed'));
+          return;
+        }
+        this.socket = socket;
         resolve(socket);
       });
       socket.on('error', (error) => {

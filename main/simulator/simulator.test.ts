@@ -4,6 +4,7 @@ import { startListener, type Listener } from '../ingest/hl7/listener';
 import { createIngest } from '../ingest/hl7/pipeline';
 import { openScratchStore, silentLogger } from '../ingest/hl7/test-support';
 import { pcd01Message, simulatedBed } from './pcd01';
+import { MllpSender } from './mllp-sender';
 import { startSimulator } from './simulator';
 import { PatientVitals, seededRandom } from './vitals';
 
@@ -91,5 +92,23 @@ describe('simulated monitors', () => {
     expect(
       store.db.prepare("SELECT count(*) AS n FROM hl7_messages WHERE outcome = 'accepted'").get(),
     ).toEqual({ n: 3 });
+  });
+
+  it('a sender closed while it connects drops that connection and sends nothing', async () => {
+    store = openScratchStore();
+    const logger = silentLogger();
+    const ingest = createIngest({ db: store.db, catalog: DEFAULT_CATALOG, logger });
+    listener = await startListener({ ingest, logger, port: 0 });
+    const sender = new MllpSender('127.0.0.1', listener.port, 10_000);
+    const bed = simulatedBed(0, seededRandom(1), 'ICU', 0);
+    const sent = sender.send(
+      pcd01Message(bed, new PatientVitals(seededRandom(2)).next(), 'C1', Date.now()),
+      'C1',
+    );
+    // The connect is still under way: stopping the demo beds or `simulate` lands here too.
+    sender.close();
+    await expect(sent).rejects.toThrow(/sender closed/);
+    await expect.poll(() => listener!.connections().length).toBe(0);
+    expect(store.db.prepare('SELECT count(*) AS n FROM hl7_messages').get()).toEqual({ n: 0 });
   });
 });
