@@ -46,6 +46,7 @@ test('IT publishes a product, a de-identification profile and a unit type', asyn
   await expect(time.locator('.field__error')).toHaveText(/>=1|at least 1|too small/i);
   await expect(editor.getByText(/zip3 is released \(generalize\) but not declared/)).toBeVisible();
   await expect(editor.getByRole('alert')).toContainText('2 fields need a fix');
+  await expect(editor.getByText('at least 1 day', { exact: true })).toBeVisible();
   await page.getByRole('heading', { level: 1, name: 'Products' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'it-profile-errors', test.info());
 

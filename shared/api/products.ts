@@ -96,19 +96,27 @@ export type ProductDefinition = z.infer<typeof productDefinition>;
 
 export const TIME_GRAINS = ['year', 'month', 'day', 'hour', 'minute'] as const;
 
+/** A whole number within bounds, with errors IT reads next to the field ("at most 3650 days"). */
+const wholeNumber = (min: number, max: number, one: string, many: string) =>
+  z
+    .number({ error: 'a number is needed here' })
+    .int('a whole number is needed here')
+    .min(min, `at least ${min} ${min === 1 ? one : many}`)
+    .max(max, `at most ${max} ${many}`);
+
 export const fieldMethod = z.discriminatedUnion('method', [
   z.object({ method: z.literal('keep') }).strict(),
   z.object({ method: z.literal('redact') }).strict(),
   z.object({ method: z.literal('suppress') }).strict(),
   z.object({ method: z.literal('pseudonymize') }).strict(),
-  z.object({ method: z.literal('dateshift'), maxDays: z.number().int().min(1).max(3650) }).strict(),
+  z.object({ method: z.literal('dateshift'), maxDays: wholeNumber(1, 3650, 'day', 'days') }).strict(),
   z
     .object({
       method: z.literal('generalize'),
       /** age_band: width of a band in years (5 by default). */
-      bandYears: z.number().int().min(1).max(30).optional(),
+      bandYears: wholeNumber(1, 30, 'year', 'years').optional(),
       /** age_band: ages from here up form one band ("90+"); Safe Harbor (C) allows at most 90. */
-      top: z.number().int().min(18).max(90).optional(),
+      top: wholeNumber(18, 90, 'year of age', 'years of age').optional(),
       /** time: the grain it is truncated to. */
       grain: z.enum(TIME_GRAINS).optional(),
     })
@@ -161,7 +169,7 @@ export const deidProfile = z
     fields: z.partialRecord(z.enum(PRODUCT_FIELDS), fieldMethod),
     kAnonymity: z
       .object({
-        k: z.number().int().min(1).max(1000).default(5),
+        k: wholeNumber(1, 1000, 'patient per class', 'patients per class').default(5),
         quasiIdentifiers: z.array(z.enum(QUASI_IDENTIFIERS)).max(5),
         /** What happens to patients in a class smaller than k. */
         onSmallClass: z.enum(['suppress', 'generalize']).default('generalize'),
