@@ -66,6 +66,24 @@ describe('Settings → Node', () => {
     expect(fact('Write-ahead log')).toBe('3.0 MB');
     expect(fact('Status')).toBe('Degraded');
     expect(screen.getByText(/Live: updated every 5 s\./)).toBeTruthy();
+    // With its alerts, it says why and where IT reads them.
+    const alert = {
+      id: 'backup-stale:backups',
+      rule: 'backup-stale',
+      severity: 'warning' as const,
+      subject: 'backups',
+      message: 'no backup folder is configured',
+      since: '2026-12-01T08:00:00.000Z',
+    };
+    const operations = {
+      disk: { freeBytes: 50e9, totalBytes: 100e9, freePercent: 50 },
+      lastBackupAt: null,
+      probes: [],
+      alerts: [alert, { ...alert, id: 'feed-silent:bed-1', rule: 'feed-silent', subject: 'bed-1' }],
+    };
+    act(() => fake.emit('node.heartbeat', { ...NODE_HEALTH, status: 'degraded', operations }));
+    expect(fact('Status')).toBe('Degraded: 2 alerts firing, see Health');
+    expect(screen.getByRole('link', { name: 'see Health' }).getAttribute('href')).toBe('#/settings/health');
   });
 
   it('says so when the heartbeats stop coming', async () => {

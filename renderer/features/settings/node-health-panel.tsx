@@ -1,4 +1,7 @@
 import type { ReactNode } from 'react';
+import { useAppState } from '../../app/context';
+import { hrefFor } from '../../app/routes';
+import { mayOpenSettingsPage } from '../../app/screen-access';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import type { NodeHealth } from '../../../shared/api/node';
 import { formatBytes, formatDateTime, formatDuration, KEY_SOURCE_LABELS } from './format';
@@ -73,10 +76,26 @@ function StatusBadge(props: { status: NodeHealth['status'] }) {
   );
 }
 
+/** "Degraded" with its reason: how many alerts fire, and where whoever may act on them reads them. */
+function StatusFact(props: { health: NodeHealth }) {
+  const role = useAppState((state) => state.session.user?.role);
+  if (props.health.status === 'ok') return 'OK';
+  const count = props.health.operations?.alerts.length ?? 0;
+  if (count === 0) return 'Degraded';
+  const firing = count === 1 ? '1 alert firing' : `${count} alerts firing`;
+  return mayOpenSettingsPage('health', role) ? (
+    <>
+      Degraded: {firing}, <a href={hrefFor({ screen: 'settings', page: 'health' })}>see Health</a>
+    </>
+  ) : (
+    `Degraded: ${firing}; facility IT sees them under Settings → Health`
+  );
+}
+
 function HealthFacts(props: { health: NodeHealth }) {
   const { health } = props;
   const facts: [string, ReactNode][] = [
-    ['Status', health.status === 'ok' ? 'OK' : 'Degraded'],
+    ['Status', <StatusFact health={health} />],
     ['Version', health.version],
     ['Uptime', formatDuration(health.uptimeSeconds)],
     ['Database schema', `version ${health.schemaVersion}`],
