@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { GRAINS, PRODUCT_FIELDS, type ProductDefinition } from '../../../shared/api/products';
 import { VITAL_SIGNS } from '../../../shared/catalog/vital-signs';
 import { useClient } from '../../app/context';
@@ -10,7 +10,8 @@ import {
   NEW_PRODUCT,
   type ProductForm,
 } from './product-form';
-import { errorsOfAnswer, type FormErrors } from './profile-form';
+import { errorsOfAnswer } from './profile-form';
+import { PublishForm, toggled, usePublishForm } from './publish-form';
 
 /**
  * The product definition editor (IT): what a product covers (codes, grain), what it exposes
@@ -27,37 +28,26 @@ export function ProductEditor(props: {
 }) {
   const client = useClient();
   const editing = props.initial !== undefined;
-  const [form, setForm] = useState<ProductForm>(() => productFormOf(props.initial ?? NEW_PRODUCT));
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [tried, setTried] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const ref = useRef<HTMLFormElement>(null);
-  useEffect(() => {
-    // Braces: a browser's scrollIntoView may return a promise, which React would call as a cleanup.
-    ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
-  }, []);
-
-  const update = (patch: Partial<ProductForm>) => {
-    const next = { ...form, ...patch };
-    setForm(next);
-    if (tried) {
-      const r = checkProductForm(next);
-      setErrors('errors' in r ? r.errors : {});
-    }
-  };
-  const toggle = <T,>(list: readonly T[], item: T, on: boolean): T[] =>
-    on ? [...list.filter((x) => x !== item), item] : list.filter((x) => x !== item);
-
-  const save = async () => {
-    setTried(true);
-    const checked = checkProductForm(form);
-    if ('errors' in checked) return setErrors(checked.errors);
-    setSaving(true);
-    const r = await client.call('products.save', { definition: checked.definition });
-    setSaving(false);
-    if (r.ok) props.onSaved(r.value.name);
-    else setErrors(errorsOfAnswer(r.error, productFormKey));
-  };
+  const {
+    form,
+    errors,
+    saving,
+    update: replace,
+    save,
+  } = usePublishForm({
+    initial: () => productFormOf(props.initial ?? NEW_PRODUCT),
+    check: (f: ProductForm) => {
+      const r = checkProductForm(f);
+      return 'errors' in r ? r : { value: r.definition };
+    },
+    publish: async (definition) => {
+      const r = await client.call('products.save', { definition });
+      if (!r.ok) return errorsOfAnswer(r.error, productFormKey);
+      props.onSaved(r.value.name);
+      return undefined;
+    },
+  });
+  const update = (patch: Partial<ProductForm>) => replace({ ...form, ...patch });
 
   const text = (label: string, key: 'name' | 'owner', hint?: string) => (
     <Field label={label} error={errors[key]} hint={hint}>
@@ -72,21 +62,17 @@ export function ProductEditor(props: {
       )}
     </Field>
   );
-  const count = Object.keys(errors).length;
   return (
-    <form
-      ref={ref}
-      className="panel product-editor"
-      aria-labelledby="product-editor-title"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
+    <PublishForm
+      className="product-editor"
+      titleId="product-editor-title"
+      title={editing ? `Edit ${form.name}` : 'New data product'}
+      what="definition"
+      errors={errors}
+      saving={saving}
+      onSave={save}
+      onClose={props.onClose}
     >
-      <h2 id="product-editor-title" className="panel__title">
-        {editing ? `Edit ${form.name}` : 'New data product'}
-      </h2>
       <div className="product-editor__grid">
         {text('Name', 'name', 'lowercase letters, digits and dashes')}
         {text('Owner', 'owner')}
@@ -134,7 +120,7 @@ export function ProductEditor(props: {
                 <input
                   type="checkbox"
                   checked={form.codes.includes(v.id)}
-                  onChange={(e) => update({ codes: toggle(form.codes, v.id, e.target.checked) })}
+                  onChange={(e) => update({ codes: toggled(form.codes, v.id, e.target.checked) })}
                 />{' '}
                 {v.id}
               </label>
@@ -146,7 +132,7 @@ export function ProductEditor(props: {
             <input
               type="checkbox"
               checked={form.fields.includes(f)}
-              onChange={(e) => update({ fields: toggle(form.fields, f, e.target.checked) })}
+              onChange={(e) => update({ fields: toggled(form.fields, f, e.target.checked) })}
             />{' '}
             {f}
           </label>
@@ -205,30 +191,13 @@ export function ProductEditor(props: {
             <input
               type="checkbox"
               checked={form.profiles.includes(p)}
-              onChange={(e) => update({ profiles: toggle(form.profiles, p, e.target.checked) })}
+              onChange={(e) => update({ profiles: toggled(form.profiles, p, e.target.checked) })}
             />{' '}
             {p}
           </label>
         ))}
       </Checks>
-      {count > 0 ? (
-        <div className="alert alert--error" role="alert">
-          <p className="alert__title">
-            The definition was not saved:{' '}
-            {errors.general ??
-              `${count} ${count === 1 ? 'field needs' : 'fields need'} a fix (marked above).`}
-          </p>
-        </div>
-      ) : null}
-      <div className="product-editor__actions">
-        <button type="submit" className="button button--primary" disabled={saving}>
-          {saving ? 'Publishing…' : 'Publish version'}
-        </button>
-        <button type="button" className="button" onClick={props.onClose}>
-          Close
-        </button>
-      </div>
-    </form>
+    </PublishForm>
   );
 }
 

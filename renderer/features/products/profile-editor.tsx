@@ -1,4 +1,3 @@
-import { useEffect, useRef, useState } from 'react';
 import {
   ALLOWED_METHODS,
   PRODUCT_FIELDS,
@@ -16,9 +15,9 @@ import {
   errorsOfAnswer,
   formOf,
   type FieldRow,
-  type FormErrors,
   type ProfileForm,
 } from './profile-form';
+import { PublishForm, toggled, usePublishForm } from './publish-form';
 
 /**
  * The de-identification profile editor (IT): one method per product field with its parameters,
@@ -33,54 +32,33 @@ export function ProfileEditor(props: {
   onSaved: (name: string, version: number) => void;
 }) {
   const client = useClient();
-  const [form, setForm] = useState<ProfileForm>(() => formOf(props.initial));
-  const [errors, setErrors] = useState<FormErrors>({});
-  const [tried, setTried] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const ref = useRef<HTMLFormElement>(null);
-  // The editor opens below the list: bring it into view, or a click seems to do nothing.
-  useEffect(() => {
-    // Braces: a browser's scrollIntoView may return a promise, which React would call as a cleanup.
-    ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
-  }, []);
-
-  const update = (next: ProfileForm) => {
-    setForm(next);
-    // Once a save was tried, errors follow the edits, so a fixed field loses its message at once.
-    if (tried) {
-      const r = checkForm(next);
-      setErrors('errors' in r ? r.errors : {});
-    }
-  };
+  const { form, errors, saving, update, save } = usePublishForm({
+    initial: () => formOf(props.initial),
+    check: (f: ProfileForm) => {
+      const r = checkForm(f);
+      return 'errors' in r ? r : { value: r.profile };
+    },
+    publish: async (definition) => {
+      const r = await client.call('profiles.save', { definition });
+      if (!r.ok) return errorsOfAnswer(r.error);
+      props.onSaved(r.value.name, r.value.version);
+      return undefined;
+    },
+  });
   const setRow = (field: ProductField, patch: Partial<FieldRow>) =>
     update({ ...form, fields: { ...form.fields, [field]: { ...form.fields[field], ...patch } } });
 
-  const save = async () => {
-    setTried(true);
-    const checked = checkForm(form);
-    if ('errors' in checked) return setErrors(checked.errors);
-    setSaving(true);
-    const r = await client.call('profiles.save', { definition: checked.profile });
-    setSaving(false);
-    if (r.ok) props.onSaved(r.value.name, r.value.version);
-    else setErrors(errorsOfAnswer(r.error));
-  };
-
-  const count = Object.keys(errors).length;
   return (
-    <form
-      ref={ref}
-      className="panel profile-editor"
-      aria-labelledby="profile-editor-title"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save();
-      }}
+    <PublishForm
+      className="profile-editor"
+      titleId="profile-editor-title"
+      title={props.mode === 'edit' ? `Edit profile ${props.initial.name}` : 'New de-identification profile'}
+      what="profile"
+      errors={errors}
+      saving={saving}
+      onSave={save}
+      onClose={props.onClose}
     >
-      <h2 id="profile-editor-title" className="panel__title">
-        {props.mode === 'edit' ? `Edit profile ${props.initial.name}` : 'New de-identification profile'}
-      </h2>
       <div className="profile-editor__head">
         <Field label="Name" error={errors.name} hint="lowercase letters, digits and dashes">
           {(c) => (
@@ -154,12 +132,7 @@ export function ProfileEditor(props: {
                   type="checkbox"
                   checked={form.qis.includes(q)}
                   aria-invalid={errors.qis ? true : undefined}
-                  onChange={(e) =>
-                    update({
-                      ...form,
-                      qis: e.target.checked ? [...form.qis, q] : form.qis.filter((x) => x !== q),
-                    })
-                  }
+                  onChange={(e) => update({ ...form, qis: toggled(form.qis, q, e.target.checked) })}
                 />{' '}
                 {q}
               </label>
@@ -183,25 +156,7 @@ export function ProfileEditor(props: {
           )}
         </Field>
       </fieldset>
-
-      {count > 0 ? (
-        <div className="alert alert--error" role="alert">
-          <p className="alert__title">
-            The profile was not saved:{' '}
-            {errors.general ??
-              `${count} ${count === 1 ? 'field needs' : 'fields need'} a fix (marked above).`}
-          </p>
-        </div>
-      ) : null}
-      <div className="product-editor__actions">
-        <button type="submit" className="button button--primary" disabled={saving}>
-          {saving ? 'Publishing…' : 'Publish version'}
-        </button>
-        <button type="button" className="button" onClick={props.onClose}>
-          Close
-        </button>
-      </div>
-    </form>
+    </PublishForm>
   );
 }
 
