@@ -1,25 +1,19 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEncrypted } from '../store/database';
 import { autoVacuumMode } from '../store/maintenance';
+import { CLI, cliEnv } from '../testing/cli';
 import { tempDir } from '../testing/temp-dir';
 
-const CLI = resolve(import.meta.dirname, '../../bin/vitalmesh');
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
-  env = {
-    ...process.env,
-    VITALMESH_FROM_SOURCE: '1',
-    VITALMESH_DATA_DIR: join(dir, 'data'),
-    VITALMESH_KEY_SOURCE: 'file',
-    VITALMESH_KEY_FILE: join(dir, 'node.key'),
-  };
+  env = cliEnv(dir);
 });
 afterEach(() => cleanup());
 

@@ -1,26 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, readyUrl } from '../testing/cli';
 import { tempDir } from '../testing/temp-dir';
 
-const CLI = resolve(import.meta.dirname, '../../bin/vitalmesh');
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
-  env = {
-    ...process.env,
-    VITALMESH_FROM_SOURCE: '1',
-    VITALMESH_DATA_DIR: join(dir, 'data'),
-    VITALMESH_KEY_SOURCE: 'file',
-    VITALMESH_KEY_FILE: join(dir, 'node.key'),
-    VITALMESH_CONSOLE_PORT: '0',
-    VITALMESH_MLLP_PORT: '0',
-  };
+  env = cliEnv(dir);
 });
 afterEach(() => cleanup());
 
@@ -30,13 +21,7 @@ const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
 /** Starts `vitalmesh start` and resolves with the console URL from its "node ready" line. */
 async function startNode(): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(CLI, ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((ok, fail) => {
-    child.once('exit', (code) => fail(new Error(`exited ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg: string; url?: string };
-      if (entry.msg === 'node ready' && entry.url) ok(entry.url);
-    });
-  });
+  const url = await readyUrl(child);
   return {
     url,
     stop: () =>

@@ -1,12 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from '../auth/demo-users';
+import { CLI, cliEnv, readyUrl } from '../testing/cli';
 import { tempDir } from '../testing/temp-dir';
 
-const CLI = resolve(import.meta.dirname, '../../bin/vitalmesh');
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
@@ -14,15 +12,7 @@ const clients: WebSocket[] = [];
 
 beforeEach(() => {
   ({ dir, cleanup } = tempDir());
-  env = {
-    ...process.env,
-    VITALMESH_FROM_SOURCE: '1',
-    VITALMESH_DATA_DIR: join(dir, 'data'),
-    VITALMESH_KEY_SOURCE: 'file',
-    VITALMESH_KEY_FILE: join(dir, 'node.key'),
-    VITALMESH_CONSOLE_PORT: '0',
-    VITALMESH_MLLP_PORT: '0',
-  };
+  env = cliEnv(dir);
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.terminate();
@@ -40,14 +30,7 @@ describe('vitalmesh start, stopped with a browser attached', () => {
     const child = spawn(CLI, ['start', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const logs: string[] = [];
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const url = await new Promise<string>((ok, fail) => {
-      void exited.then((code) => fail(new Error(`exited ${code}`)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        logs.push(line);
-        const entry = JSON.parse(line) as { msg: string; url?: string };
-        if (entry.msg === 'node ready' && entry.url) ok(entry.url);
-      });
-    });
+    const url = await readyUrl(child, (line) => logs.push(line));
 
     const login = (await (
       await fetch(`${url}/api/auth.login`, {
