@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Grain } from '../../shared/api/products';
 import { openScratchStore } from '../ingest/hl7/test-support';
 import { MAX_TIME, MIN_TIME, type SourceQuery } from '../products/source';
+import { loopTurns } from '../testing/loop-turns';
 import { cohortSql, loadCohort, loadCohortAsync } from './cohort';
 import { storePatient, storeSeries, syntheticWard } from './test-fixtures';
 
@@ -64,17 +65,9 @@ describe('cohort pass in chunks', () => {
   );
 
   it('gives the event loop back between chunks and yields the same cohort', async () => {
-    // A chain of immediates: it advances once per turn of the event loop, so it counts the turns
-    // the pass let through (a pass in one piece lets none).
-    let turns = 0;
-    let running = true;
-    const turn = () => {
-      turns++;
-      if (running) setImmediate(turn);
-    };
-    setImmediate(turn);
+    const counting = loopTurns();
     const cohort = await loadCohortAsync(store.db, query('1min'), 50);
-    running = false;
+    const turns = counting.stop();
     expect(cohort).toEqual(loadCohort(store.db, query('1min')));
     // 6 patients × 240 entries in chunks of 50 that end on a series' day: 18 chunks, each
     // followed by a turn (a pass in one piece would let none through).

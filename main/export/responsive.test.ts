@@ -6,6 +6,7 @@ import { planRelease, planReleaseAsync } from '../deid/pipeline';
 import { ProfileStore } from '../deid/profile-store';
 import { openScratchStore, silentLogger } from '../ingest/hl7/test-support';
 import { ProductCatalog } from '../products/catalog';
+import { loopTurns } from '../testing/loop-turns';
 import { DatasetExporter } from './exporter';
 
 /**
@@ -40,23 +41,6 @@ beforeAll(() => {
   })();
 }, 120_000);
 afterAll(() => store.close());
-
-/** Counts turns of the event loop until stopped: an immediate that re-queues itself. */
-function loopTurns(): { stop(): number } {
-  let turns = 0;
-  let running = true;
-  const turn = () => {
-    turns++;
-    if (running) setImmediate(turn);
-  };
-  setImmediate(turn);
-  return {
-    stop() {
-      running = false;
-      return turns;
-    },
-  };
-}
 
 describe('exports keep the event loop free', () => {
   it('plans a release of a large store in chunks with the loop turning between them', async () => {
