@@ -22,9 +22,13 @@ fi
 # (types, and `electron .` where it can be downloaded) installs without it.
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 stamp=node_modules/.vitalmesh-installed
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  echo "setup: installing npm dependencies (the cipher library builds from source, ~1 min)"
-  npm ci --no-audit --no-fund --loglevel=error
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ -n "$(find patches -newer "$stamp")" ]; then
+  echo "setup: installing npm dependencies (the cipher library builds from source, ~2 min)"
+  # Dependencies first without their build steps, then patches/ (see patches/README.md) applied
+  # to the sources, then every native module built from those sources, never a prebuilt binary.
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  npx patch-package --error-on-fail
+  npm rebuild --build-from-source --loglevel=error
   touch "$stamp"
 fi
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger';
-import type { Db } from './database';
+import { cipherLayoutOf, cipherPragmas, type Db } from './database';
 
 /**
  * Checkpoints the WAL from a worker thread with its own connection, so the ingest writer never
@@ -47,8 +47,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.modulePath);
 const db = new Database(workerData.file, { fileMustExist: true });
 if (workerData.hexKey !== null) {
-  db.pragma("cipher='sqlcipher'");
-  db.pragma('legacy=4');
+  for (const pragma of workerData.cipherPragmas) db.pragma(pragma);
   db.pragma("hexkey='" + workerData.hexKey + "'");
 }
 db.pragma('busy_timeout=1000');
@@ -101,6 +100,8 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     workerData: {
       file: options.file,
       hexKey: options.key?.toString('hex') ?? null,
+      // The writer's layout: a store made before the current one opens only with its own.
+      cipherPragmas: options.key ? cipherPragmas(cipherLayoutOf(options.writer)) : [],
       // Resolved here, where module resolution knows the app's node_modules (or the asar's).
       modulePath: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
       intervalMs: options.intervalMs ?? 1000,

@@ -22,6 +22,40 @@ export interface OpenOptions {
 }
 
 /**
+ * How pages are encrypted and authenticated. Both layouts are SQLCipher 4 (AES-256-CBC with a
+ * random IV per page, the key stretched by PBKDF2-HMAC-SHA512, an HMAC over every page); they
+ * differ only in the page HMAC's hash. SHA-256 is the current one: this library computes the HMAC
+ * for every page it writes or reads, and on CPUs with the SHA extensions (patches/: the library's
+ * SHA-256 uses them) it costs a fraction of SHA-512's, which has no such instructions (bench/store.ts).
+ * SHA-512 is what stores created before that use; they open as they are, and take the current
+ * layout at their next key rotation.
+ */
+export type CipherLayout = 'sqlcipher4-hmac-sha256' | 'sqlcipher4-hmac-sha512';
+
+export const CURRENT_CIPHER_LAYOUT: CipherLayout = 'sqlcipher4-hmac-sha256';
+
+const LAYOUT_PRAGMAS: Record<CipherLayout, readonly string[]> = {
+  // A forensic examiner opens these with standard SQLCipher 4 tools, adding
+  // `PRAGMA cipher_hmac_algorithm = HMAC_SHA256` for the current layout.
+  'sqlcipher4-hmac-sha256': [`cipher='sqlcipher'`, 'legacy=4', 'hmac_algorithm=1'],
+  'sqlcipher4-hmac-sha512': [`cipher='sqlcipher'`, 'legacy=4'],
+};
+
+const layouts = new WeakMap<Db, CipherLayout>();
+
+/** The pragmas that select a layout: set on a connection before its key (or before a re-key). */
+export function cipherPragmas(layout: CipherLayout): readonly string[] {
+  return LAYOUT_PRAGMAS[layout];
+}
+
+/** The layout a connection from openEncrypted was opened with. */
+export function cipherLayoutOf(db: Db): CipherLayout {
+  const layout = layouts.get(db);
+  if (!layout) throw new StoreError('not a connection opened by openEncrypted');
+  return layout;
+}
+
+/**
  * Opens an encrypted database and proves the key. Only main/store opens database files.
  * @see ../shared/NOTES.md for what this cipher library does and doesn't support.
  */
@@ -29,20 +63,20 @@ export function openEncrypted(file: string, key: DbKey, options: OpenOptions = {
   if (key.bytes.length !== 32) throw new StoreError('database key must be 256 bits');
   const isNew = !existsSync(file);
   if (isNew && options.readonly) throw new StoreError(`${file} does not exist`);
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: false });
-  try {
-    // The cipher must be chosen and keyed before anything reads the file. SQLCipher 4 layout
-    // (legacy=4) so a forensic examiner can open the file with standard SQLCipher tools.
-    db.pragma(`cipher='sqlcipher'`);
-    db.pragma('legacy=4');
-    db.pragma(`hexkey='${key.bytes.toString('hex')}'`);
-    // Prove the key: a wrong key fails here with SQLITE_NOTADB and leaves the file untouched.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
-  } catch (error) {
-    db.close();
-    if (isNotADatabase(error)) throw new WrongKeyError(file);
-    throw error;
+  // A new file gets the current layout; an existing one is tried in each, newest first. A key
+  // that opens none is the wrong key: every attempt only reads, so the file is untouched.
+  const candidates: CipherLayout[] = isNew
+    ? [CURRENT_CIPHER_LAYOUT]
+    : [CURRENT_CIPHER_LAYOUT, 'sqlcipher4-hmac-sha512'];
+  let db: Db | undefined;
+  for (const layout of candidates) {
+    db = openWithLayout(file, key, layout, options.readonly ?? false);
+    if (db) {
+      layouts.set(db, layout);
+      break;
+    }
   }
+  if (!db) throw new WrongKeyError(file);
   try {
     options.check?.(db);
   } catch (error) {
@@ -77,6 +111,23 @@ export function openEncrypted(file: string, key: DbKey, options: OpenOptions = {
     }
   }
   return db;
+}
+
+/** The connection, or undefined when this key and layout don't open the file. */
+function openWithLayout(file: string, key: DbKey, layout: CipherLayout, readonly: boolean): Db | undefined {
+  const db = new Database(file, { readonly, fileMustExist: false });
+  try {
+    // The cipher must be chosen and keyed before anything reads the file.
+    for (const pragma of cipherPragmas(layout)) db.pragma(pragma);
+    db.pragma(`hexkey='${key.bytes.toString('hex')}'`);
+    // Prove the key: a wrong key (or layout) fails here with SQLITE_NOTADB.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db.close();
+    if (isNotADatabase(error)) return undefined;
+    throw error;
+  }
 }
 
 export function isNotADatabase(error: unknown): boolean {

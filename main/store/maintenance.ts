@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openEncrypted, type Db } from './database';
+import { CURRENT_CIPHER_LAYOUT, cipherPragmas, openEncrypted, type Db } from './database';
 import { StoreError, WrongKeyError } from './errors';
 import type { KeySource } from './key-source';
 import { assertNotNewer, schemaVersion } from './migrate';
@@ -105,8 +105,8 @@ export async function restoreDatabase(
 }
 
 /**
- * Re-keys the database in place with a new key from the same source, then proves the new key opens
- * it and the old one doesn't. The library can't re-key in WAL mode, so the journal is switched to
+ * Re-keys the database in place with a new key from the same source (and the current cipher layout),
+ * then proves the new key opens it and the old one doesn't. The library can't re-key in WAL mode, so the journal is switched to
  * DELETE for the re-key and back to WAL after.
  */
 export async function rotateDatabaseKey(dataDir: string, keys: KeySource): Promise<void> {
@@ -120,6 +120,8 @@ export async function rotateDatabaseKey(dataDir: string, keys: KeySource): Promi
     newKey = await keys.stageNew('database');
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode=DELETE');
+    // The re-key rewrites every page anyway, so a store in an older layout takes the current one.
+    for (const pragma of cipherPragmas(CURRENT_CIPHER_LAYOUT)) db.pragma(pragma);
     db.pragma(`hexrekey='${newKey.toString('hex')}'`);
     db.pragma('journal_mode=WAL');
   } catch (error) {

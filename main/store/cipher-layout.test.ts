@@ -1,0 +1,126 @@
+import { createHmac, pbkdf2Sync } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initKeyFile } from '../cli/keys';
+import { createLogger } from '../log/logger';
+import { tempDir } from '../testing/temp-dir';
+import { startCheckpointer } from './checkpointer';
+import { CURRENT_CIPHER_LAYOUT, cipherLayoutOf, cipherPragmas, openEncrypted } from './database';
+import { readKeyFile } from './key-file';
+import { createKeySource, type KeySource } from './key-source';
+import { rotateDatabaseKey } from './maintenance';
+import { databasePath, openStore } from './store';
+
+const PAGE = 4096;
+
+/**
+ * Checks every page's SQLCipher 4 HMAC with Node's OpenSSL, an implementation independent of
+ * the cipher library (and of the SHA-256 code patches/ gives it): key = PBKDF2-HMAC-SHA512(key,
+ * salt, 256000), HMAC key = PBKDF2-HMAC-SHA512(key, salt ^ 0x3a, 2), and each page's HMAC covers
+ * its ciphertext and IV, then its page number (little-endian). Returns how many pages verified.
+ */
+function verifyPageHmacs(file: string, key: Buffer, hash: 'sha256' | 'sha512'): number {
+  const bytes = readFileSync(file);
+  const salt = bytes.subarray(0, 16);
+  const pageKey = pbkdf2Sync(key, salt, 256_000, 32, 'sha512');
+  const hmacKey = pbkdf2Sync(pageKey, Buffer.from(salt.map((b) => b ^ 0x3a)), 2, 32, 'sha512');
+  const macLength = hash === 'sha256' ? 32 : 64;
+  const pages = bytes.length / PAGE;
+  for (let pgno = 1; pgno <= pages; pgno++) {
+    const page = bytes.subarray((pgno - 1) * PAGE, pgno * PAGE);
+    const pgnoLe = Buffer.alloc(4);
+    pgnoLe.writeUInt32LE(pgno);
+    const mac = createHmac(hash, hmacKey)
+      .update(page.subarray(pgno === 1 ? 16 : 0, PAGE - macLength))
+      .update(pgnoLe)
+      .digest();
+    expect(mac.equals(page.subarray(PAGE - macLength)), `page ${pgno} of ${file}`).toBe(true);
+  }
+  return pages;
+}
+
+/** A store as VitalMesh wrote them before the current layout: SQLCipher 4 defaults, HMAC-SHA512. */
+function writeOldLayoutStore(file: string, key: Buffer): void {
+  const db = new Database(file);
+  for (const pragma of cipherPragmas('sqlcipher4-hmac-sha512')) db.pragma(pragma);
+  db.pragma(`hexkey='${key.toString('hex')}'`);
+  db.exec(`CREATE TABLE t (x TEXT) STRICT`);
+  db.prepare('INSERT INTO t VALUES (?)').run('written before the current layout');
+  db.close();
+}
+
+let dir: string;
+let cleanup: () => void;
+let dataDir: string;
+let keyFile: string;
+let keys: KeySource;
+
+beforeEach(async () => {
+  ({ dir, cleanup } = tempDir());
+  dataDir = join(dir, 'data');
+  keyFile = join(dir, 'node.key');
+  initKeyFile(keyFile);
+  keys = await createKeySource({ keySource: 'file', keyFile, dataDir });
+});
+afterEach(() => cleanup());
+
+describe('cipher layout', () => {
+  it('writes new stores as SQLCipher 4 pages with an HMAC-SHA256 that OpenSSL verifies', async () => {
+    const store = await openStore(dataDir, keys);
+    expect(cipherLayoutOf(store.db)).toBe(CURRENT_CIPHER_LAYOUT);
+    const insert = store.db.prepare('INSERT INTO node_meta (key, value) VALUES (?, ?)');
+    store.db.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(`k${i}`, 'v'.repeat(i % 500));
+    })();
+    store.db.pragma('wal_checkpoint(TRUNCATE)');
+    store.close();
+    expect(verifyPageHmacs(databasePath(dataDir), readKeyFile(keyFile), 'sha256')).toBeGreaterThan(100);
+  });
+
+  it('opens a store in the older SHA-512 layout, checkpoints it, and upgrades it at key rotation', async () => {
+    const file = databasePath(dataDir);
+    const before = readKeyFile(keyFile);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeOldLayoutStore(file, before);
+
+    const db = openEncrypted(file, { bytes: before });
+    expect(cipherLayoutOf(db)).toBe('sqlcipher4-hmac-sha512');
+    // The checkpoint thread opens its own connection: it must take the writer's layout.
+    const checkpointer = startCheckpointer({
+      file,
+      key: before,
+      logger: createLogger({ level: 'silent' }),
+      writer: db,
+    });
+    db.prepare('INSERT INTO t VALUES (?)').run('written in the old layout');
+    await checkpointer.close();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    verifyPageHmacs(file, before, 'sha512');
+
+    await rotateDatabaseKey(dataDir, keys);
+    const after = readKeyFile(keyFile);
+    const rotated = openEncrypted(file, { bytes: after });
+    expect(cipherLayoutOf(rotated)).toBe(CURRENT_CIPHER_LAYOUT);
+    expect(rotated.prepare('SELECT x FROM t ORDER BY rowid').pluck().all()).toEqual([
+      'written before the current layout',
+      'written in the old layout',
+    ]);
+    rotated.close();
+    verifyPageHmacs(file, after, 'sha256');
+  });
+});
+
+describe('the cipher library build', () => {
+  it('is compiled from the patched source (scripts/setup.sh applies patches/ before building)', () => {
+    const require = createRequire(import.meta.url);
+    const root = dirname(require.resolve('better-sqlite3-multiple-ciphers/package.json'));
+    const source = join(root, 'deps', 'sqlite3', 'sqlite3.c');
+    expect(readFileSync(source, 'latin1')).toContain('sha256_transf_shani');
+    const binary = join(root, 'build', 'Release', 'better_sqlite3.node');
+    expect(statSync(binary).mtimeMs).toBeGreaterThanOrEqual(statSync(source).mtimeMs);
+  });
+});
