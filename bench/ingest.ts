@@ -134,9 +134,9 @@ async function backgroundCheckpoints(store: ReturnType<typeof openScratchStore>)
     logger: silentLogger(),
     writer: store.db,
   });
-  // Its thread opens its own connection first, and keying an encrypted connection costs ~0.2 s
-  // of CPU (measured here): let that pass before a clock or a CPU count starts, so neither the
-  // ceiling nor the ingest is charged for it.
+  // Its thread starts and opens its own connection first (a worker and a native module to load):
+  // let that pass before a clock or a CPU count starts, so neither the ceiling nor the ingest is
+  // charged for it.
   await new Promise((r) => setTimeout(r, CHECKPOINTER_SETTLE_MS));
   return checkpointer;
 }

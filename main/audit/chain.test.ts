@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initKeyFile } from '../cli/keys';
-import { cipherLayoutOf, cipherPragmas } from '../store/database';
+import { cipherLayoutOf, keyingPragmas } from '../store/database';
 import { readKeyFile } from '../store/key-file';
 import { createKeySource } from '../store/key-source';
 import { databasePath, openStore, type Store } from '../store/store';
@@ -49,8 +49,7 @@ afterEach(() => {
  */
 function tamper(sql: string): void {
   const raw = new Database(databasePath(dataDir));
-  for (const pragma of cipherPragmas(cipherLayoutOf(store.db))) raw.pragma(pragma);
-  raw.pragma(`hexkey='${readKeyFile(keyFile).toString('hex')}'`);
+  for (const pragma of keyingPragmas(cipherLayoutOf(store.db), readKeyFile(keyFile))) raw.pragma(pragma);
   raw.exec(sql);
   raw.close();
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger';
-import { cipherLayoutOf, cipherPragmas, type Db } from './database';
+import { cipherLayoutOf, keyingPragmas, type Db } from './database';
 
 /**
  * Checkpoints the WAL from a worker thread with its own connection, so the ingest writer never
@@ -46,10 +46,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.modulePath);
 const db = new Database(workerData.file, { fileMustExist: true });
-if (workerData.hexKey !== null) {
-  for (const pragma of workerData.cipherPragmas) db.pragma(pragma);
-  db.pragma("hexkey='" + workerData.hexKey + "'");
-}
+for (const pragma of workerData.keyingPragmas) db.pragma(pragma);
 db.pragma('busy_timeout=1000');
 db.prepare('SELECT count(*) FROM sqlite_master').get();
 let timer;
@@ -99,9 +96,9 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     eval: true,
     workerData: {
       file: options.file,
-      hexKey: options.key?.toString('hex') ?? null,
-      // The writer's layout: a store made before the current one opens only with its own.
-      cipherPragmas: options.key ? cipherPragmas(cipherLayoutOf(options.writer)) : [],
+      // The writer's layout (a store made before the current one opens only with its own) and
+      // key; none for a plaintext file.
+      keyingPragmas: options.key ? keyingPragmas(cipherLayoutOf(options.writer), options.key) : [],
       // Resolved here, where module resolution knows the app's node_modules (or the asar's).
       modulePath: createRequire(import.meta.url).resolve('better-sqlite3-multiple-ciphers'),
       intervalMs: options.intervalMs ?? 1000,

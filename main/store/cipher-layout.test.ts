@@ -8,7 +8,13 @@ import { initKeyFile } from '../cli/keys';
 import { createLogger } from '../log/logger';
 import { tempDir } from '../testing/temp-dir';
 import { startCheckpointer } from './checkpointer';
-import { CURRENT_CIPHER_LAYOUT, cipherLayoutOf, cipherPragmas, openEncrypted } from './database';
+import {
+  CURRENT_CIPHER_LAYOUT,
+  cipherLayoutOf,
+  keyingPragmas,
+  openEncrypted,
+  type CipherLayout,
+} from './database';
 import { readKeyFile } from './key-file';
 import { createKeySource, type KeySource } from './key-source';
 import { rotateDatabaseKey } from './maintenance';
@@ -18,16 +24,19 @@ const PAGE = 4096;
 
 /**
  * Checks every page's SQLCipher 4 HMAC with Node's OpenSSL, an implementation independent of
- * the cipher library (and of the SHA-256 code patches/ gives it): key = PBKDF2-HMAC-SHA512(key,
- * salt, 256000), HMAC key = PBKDF2-HMAC-SHA512(key, salt ^ 0x3a, 2), and each page's HMAC covers
- * its ciphertext and IV, then its page number (little-endian). Returns how many pages verified.
+ * the cipher library (and of the SHA-256 code patches/ gives it). The page key is the raw key
+ * (current layout) or PBKDF2-HMAC-SHA512(key, salt, 256000) (older layout); the HMAC key is
+ * PBKDF2-HMAC-SHA512(page key, salt ^ 0x3a, 2); each page's HMAC covers its ciphertext and IV,
+ * then its page number (little-endian). Returns how many pages verified.
  */
-function verifyPageHmacs(file: string, key: Buffer, hash: 'sha256' | 'sha512'): number {
+function verifyPageHmacs(file: string, key: Buffer, layout: CipherLayout): number {
   const bytes = readFileSync(file);
   const salt = bytes.subarray(0, 16);
-  const pageKey = pbkdf2Sync(key, salt, 256_000, 32, 'sha512');
+  const current = layout === CURRENT_CIPHER_LAYOUT;
+  const pageKey = current ? key : pbkdf2Sync(key, salt, 256_000, 32, 'sha512');
   const hmacKey = pbkdf2Sync(pageKey, Buffer.from(salt.map((b) => b ^ 0x3a)), 2, 32, 'sha512');
-  const macLength = hash === 'sha256' ? 32 : 64;
+  const hash = current ? 'sha256' : 'sha512';
+  const macLength = current ? 32 : 64;
   const pages = bytes.length / PAGE;
   for (let pgno = 1; pgno <= pages; pgno++) {
     const page = bytes.subarray((pgno - 1) * PAGE, pgno * PAGE);
@@ -45,8 +54,7 @@ function verifyPageHmacs(file: string, key: Buffer, hash: 'sha256' | 'sha512'): 
 /** A store as VitalMesh wrote them before the current layout: SQLCipher 4 defaults, HMAC-SHA512. */
 function writeOldLayoutStore(file: string, key: Buffer): void {
   const db = new Database(file);
-  for (const pragma of cipherPragmas('sqlcipher4-hmac-sha512')) db.pragma(pragma);
-  db.pragma(`hexkey='${key.toString('hex')}'`);
+  for (const pragma of keyingPragmas('sqlcipher4-hmac-sha512', key)) db.pragma(pragma);
   db.exec(`CREATE TABLE t (x TEXT) STRICT`);
   db.prepare('INSERT INTO t VALUES (?)').run('written before the current layout');
   db.close();
@@ -68,7 +76,7 @@ beforeEach(async () => {
 afterEach(() => cleanup());
 
 describe('cipher layout', () => {
-  it('writes new stores as SQLCipher 4 pages with an HMAC-SHA256 that OpenSSL verifies', async () => {
+  it('writes new stores as SQLCipher 4 pages, raw-keyed, with an HMAC-SHA256 that OpenSSL verifies', async () => {
     const store = await openStore(dataDir, keys);
     expect(cipherLayoutOf(store.db)).toBe(CURRENT_CIPHER_LAYOUT);
     const insert = store.db.prepare('INSERT INTO node_meta (key, value) VALUES (?, ?)');
@@ -77,7 +85,9 @@ describe('cipher layout', () => {
     })();
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     store.close();
-    expect(verifyPageHmacs(databasePath(dataDir), readKeyFile(keyFile), 'sha256')).toBeGreaterThan(100);
+    expect(
+      verifyPageHmacs(databasePath(dataDir), readKeyFile(keyFile), CURRENT_CIPHER_LAYOUT),
+    ).toBeGreaterThan(100);
   });
 
   it('opens a store in the older SHA-512 layout, checkpoints it, and upgrades it at key rotation', async () => {
@@ -99,7 +109,7 @@ describe('cipher layout', () => {
     await checkpointer.close();
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
-    verifyPageHmacs(file, before, 'sha512');
+    verifyPageHmacs(file, before, 'sqlcipher4-hmac-sha512');
 
     await rotateDatabaseKey(dataDir, keys);
     const after = readKeyFile(keyFile);
@@ -110,7 +120,7 @@ describe('cipher layout', () => {
       'written in the old layout',
     ]);
     rotated.close();
-    verifyPageHmacs(file, after, 'sha256');
+    verifyPageHmacs(file, after, CURRENT_CIPHER_LAYOUT);
   });
 });
 

@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CURRENT_CIPHER_LAYOUT, cipherPragmas, openEncrypted, type Db } from './database';
+import { CURRENT_CIPHER_LAYOUT, keyingPragmas, openEncrypted, type Db } from './database';
 import { StoreError, WrongKeyError } from './errors';
 import type { KeySource } from './key-source';
 import { assertNotNewer, schemaVersion } from './migrate';
@@ -121,8 +121,7 @@ export async function rotateDatabaseKey(dataDir: string, keys: KeySource): Promi
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.pragma('journal_mode=DELETE');
     // The re-key rewrites every page anyway, so a store in an older layout takes the current one.
-    for (const pragma of cipherPragmas(CURRENT_CIPHER_LAYOUT)) db.pragma(pragma);
-    db.pragma(`hexrekey='${newKey.toString('hex')}'`);
+    for (const pragma of keyingPragmas(CURRENT_CIPHER_LAYOUT, newKey, 'rekey')) db.pragma(pragma);
     db.pragma('journal_mode=WAL');
   } catch (error) {
     db.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initKeyFile } from '../cli/keys';
 import { tempDir } from '../testing/temp-dir';
-import { openEncrypted } from './database';
+import { CURRENT_CIPHER_LAYOUT, keyingPragmas, openEncrypted } from './database';
 import { KeySourceError, NewerSchemaError, StoreError, WrongKeyError } from './errors';
 import { newKey, writeKeyFile } from './key-file';
 import { createKeySource, type KeySource } from './key-source';
@@ -193,7 +193,7 @@ describe('key rotation', () => {
     writeKeyFile(`${keyFile}.pending`, staged);
     const db = openEncrypted(file, { bytes: key });
     db.pragma('journal_mode=DELETE');
-    db.pragma(`hexrekey='${staged.toString('hex')}'`);
+    for (const pragma of keyingPragmas(CURRENT_CIPHER_LAYOUT, staged, 'rekey')) db.pragma(pragma);
     db.close();
     const store = await openStore(dataDir, keys);
     expect(store.db.prepare(`SELECT value FROM node_meta WHERE key='marker'`).get()).toEqual({
