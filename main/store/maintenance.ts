@@ -105,9 +105,9 @@ export async function restoreDatabase(
 }
 
 /**
- * Re-keys the database in place with a new key from the same source (and the current cipher layout),
- * then proves the new key opens it and the old one doesn't. The library can't re-key in WAL mode, so the journal is switched to
- * DELETE for the re-key and back to WAL after.
+ * Re-keys the database in place with a new key from the same source, into the current cipher
+ * layout, then proves the new key opens it and the old one doesn't. The library can't re-key in
+ * WAL mode, so the journal is switched to DELETE for the re-key and back to WAL after.
  */
 export async function rotateDatabaseKey(dataDir: string, keys: KeySource): Promise<void> {
   const file = databasePath(dataDir);
