@@ -20,7 +20,7 @@ import { DEFAULT_CATALOG } from '../shared/catalog/vital-signs';
 import { startListener } from '../main/ingest/hl7/listener';
 import { frame, MllpFramer } from '../main/ingest/hl7/mllp';
 import { createIngest } from '../main/ingest/hl7/pipeline';
-import { INSERT_OBSERVATION_SQL } from '../main/ingest/store-sql';
+import { INSERT_OBSERVATION_SQL, insertObservationRow } from '../main/ingest/store-sql';
 import { openScratchStore, silentLogger } from '../main/ingest/hl7/test-support';
 import { startCheckpointer } from '../main/store/checkpointer';
 import type { LoadRequest, LoadResult } from './ingest-load';
@@ -81,6 +81,25 @@ async function storeCeiling(): Promise<{
       'nibp-mean',
       'pulse-nibp',
     ];
+    // One value and one source, refilled per row as the ingest's own loop reuses its ids.
+    const value = {
+      code: '',
+      codeSystem: 'vitalmesh',
+      sourceCode: '150456^MDC_PULS_OXIM_SAT_O2^MDC',
+      valueType: 'NM',
+      valueNum: 0 as number | undefined,
+      valueText: undefined,
+      unit: '/min',
+      abnormalFlags: undefined,
+      status: 'R',
+      observedAt: 0,
+    };
+    const source = {
+      patientId: 0,
+      deviceId: 0 as number | null,
+      messageId: 0 as number | null,
+      receivedAt: 0,
+    };
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     for (let done = 0; done < CEILING_ROWS; done += CEILING_BATCH) {
@@ -88,25 +107,15 @@ async function storeCeiling(): Promise<{
         for (let i = done; i < done + CEILING_BATCH; i++) {
           const patientId = (Math.floor(i / codes.length) % BEDS) + 1;
           const at = now + Math.floor(i / (BEDS * codes.length)) * 1000;
-          // The ingest's own statement and binding (repository.ts insertObservation).
-          insert.run(
-            patientId,
-            patientId,
-            Math.floor(i / codes.length),
-            codes[i % codes.length],
-            'vitalmesh',
-            '150456^MDC_PULS_OXIM_SAT_O2^MDC',
-            'NM',
-            60 + (i % 400) / 10,
-            null,
-            '/min',
-            '1.2.1.1',
-            null,
-            null,
-            'R',
-            at,
-            at,
-          );
+          // The ingest's own statement and binding (store-sql.ts insertObservationRow).
+          value.code = codes[i % codes.length]!;
+          value.valueNum = 60 + (i % 400) / 10;
+          value.observedAt = at;
+          source.patientId = patientId;
+          source.deviceId = patientId;
+          source.messageId = Math.floor(i / codes.length);
+          source.receivedAt = at;
+          insertObservationRow(insert, value, source, '1.2.1.1', null);
         }
       })();
     }

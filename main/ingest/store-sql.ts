@@ -1,3 +1,5 @@
+import type { RunResult, Statement } from 'better-sqlite3-multiple-ciphers';
+
 /**
  * The statements both ingest paths (HL7 v2 and FHIR) write the same tables with, once, so a column
  * added to observations or devices can't reach one path and not the other. Named so a test can
@@ -16,3 +18,56 @@ export const INSERT_OBSERVATION_SQL = `INSERT INTO observations
 export const UPSERT_DEVICE_SQL = `INSERT INTO devices (identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?)
   ON CONFLICT(identifier) DO UPDATE SET last_seen_at = excluded.last_seen_at, kind = coalesce(devices.kind, excluded.kind)
   RETURNING id`;
+
+/** An observation's value as both paths map it (HL7's MappedObservation, FHIR's MappedFhirObservation). */
+export interface ObservationValue {
+  readonly code: string;
+  readonly codeSystem: string;
+  readonly sourceCode: string;
+  readonly valueType: string;
+  readonly valueNum: number | undefined;
+  readonly valueText: string | undefined;
+  readonly unit: string | undefined;
+  readonly abnormalFlags: string | undefined;
+  readonly status: string | undefined;
+  readonly observedAt: number;
+}
+
+/** Where the row came from: message_id names an HL7 message (a FHIR row is traced elsewhere). */
+export interface ObservationSource {
+  readonly patientId: number;
+  readonly deviceId: number | null;
+  readonly messageId: number | null;
+  readonly receivedAt: number;
+}
+
+/**
+ * Runs INSERT_OBSERVATION_SQL (prepared as `insert`), the one place that knows its parameters'
+ * order. `subId` is OBX-4's; `bpGroup` ties the components of one measurement together.
+ */
+export function insertObservationRow(
+  insert: Statement,
+  o: ObservationValue,
+  source: ObservationSource,
+  subId: string | null,
+  bpGroup: string | null,
+): RunResult {
+  return insert.run(
+    source.patientId,
+    source.deviceId,
+    source.messageId,
+    o.code,
+    o.codeSystem,
+    o.sourceCode,
+    o.valueType,
+    o.valueNum ?? null,
+    o.valueText ?? null,
+    o.unit ?? null,
+    subId,
+    bpGroup,
+    o.abnormalFlags ?? null,
+    o.status ?? null,
+    o.observedAt,
+    source.receivedAt,
+  );
+}

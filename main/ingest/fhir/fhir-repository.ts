@@ -1,6 +1,11 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from '../../store/database';
-import { FIND_PATIENT_BY_IDENTIFIER_SQL, INSERT_OBSERVATION_SQL, UPSERT_DEVICE_SQL } from '../store-sql';
+import {
+  FIND_PATIENT_BY_IDENTIFIER_SQL,
+  INSERT_OBSERVATION_SQL,
+  insertObservationRow,
+  UPSERT_DEVICE_SQL,
+} from '../store-sql';
 import type { MappedFhirObservation, MappedFhirPatient } from './mapping';
 
 /** Hot queries, named so the query-plan test can hold them to their index. */
@@ -171,26 +176,16 @@ export class FhirRepository {
     ids: { patientId: number; deviceId: number | null },
     now: number,
   ): void {
+    // message_id stays NULL: it names an HL7 message; a FHIR row is traced by fhir_observation_rows.
+    const source = { ...ids, messageId: null, receivedAt: now };
     for (const o of rows) {
-      // message_id stays NULL: it names an HL7 message; a FHIR row is traced by fhir_observation_rows.
       // sub_id is OBX-4's; a FHIR Observation's components are tied together by bp_group instead.
-      const id = this.s.insertObs.run(
-        ids.patientId,
-        ids.deviceId,
-        null,
-        o.code,
-        o.codeSystem,
-        o.sourceCode,
-        o.valueType,
-        o.valueNum ?? null,
-        o.valueText ?? null,
-        o.unit ?? null,
+      const id = insertObservationRow(
+        this.s.insertObs,
+        o,
+        source,
         null,
         o.grouped ? `fhir:${row}` : null,
-        o.abnormalFlags ?? null,
-        o.status,
-        o.observedAt,
-        now,
       ).lastInsertRowid;
       this.s.linkObs.run(row, Number(id));
     }

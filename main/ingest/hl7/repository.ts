@@ -1,7 +1,11 @@
-import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { PatientDemographicsRow } from '../../patients/patient-row';
 import type { Db } from '../../store/database';
-import { FIND_PATIENT_BY_IDENTIFIER_SQL, INSERT_OBSERVATION_SQL, UPSERT_DEVICE_SQL } from '../store-sql';
+import {
+  FIND_PATIENT_BY_IDENTIFIER_SQL,
+  INSERT_OBSERVATION_SQL,
+  insertObservationRow,
+  UPSERT_DEVICE_SQL,
+} from '../store-sql';
 import type { MappedObservation, MappedPatient, PatientIdentifier } from './oru';
 
 /** Hot queries, named so a test can hold them to their index with EXPLAIN QUERY PLAN. */
@@ -39,48 +43,53 @@ const DEMOGRAPHICS = [
   ['sex', 'sex'],
 ] as const;
 
+/** The ingest's statements, prepared once on the store's connection. */
+function prepareStatements(db: Db) {
+  return {
+    findAccepted: db.prepare(FIND_ACCEPTED_SQL),
+    insertMessage: db.prepare(`INSERT INTO hl7_messages
+      (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack, patient_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    findPatient: db.prepare(FIND_PATIENT_BY_IDENTIFIER_SQL),
+    getPatient: db.prepare(
+      'SELECT id, family_name, given_name, birth_date, sex, unit, room, bed FROM patients WHERE id = ?',
+    ),
+    insertPatient:
+      db.prepare(`INSERT INTO patients (family_name, given_name, birth_date, sex, unit, room, bed, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertIdentifier: db.prepare(
+      'INSERT OR IGNORE INTO patient_identifiers (patient_id, system, value, type) VALUES (?, ?, ?, ?)',
+    ),
+    fillDemographics:
+      db.prepare(`UPDATE patients SET family_name = coalesce(family_name, ?), given_name = coalesce(given_name, ?),
+      birth_date = coalesce(birth_date, ?), sex = coalesce(sex, ?), updated_at = ? WHERE id = ?`),
+    // Filled, never overwritten: a differing ZIP is a move or an error, for a person to settle.
+    fillZip: db.prepare('INSERT OR IGNORE INTO patient_zip (patient_id, zip) VALUES (?, ?)'),
+    setLocation: db.prepare('UPDATE patients SET unit = ?, room = ?, bed = ?, updated_at = ? WHERE id = ?'),
+    flagConflict: db.prepare('UPDATE patients SET demographics_conflict = 1, updated_at = ? WHERE id = ?'),
+    insertConflict:
+      db.prepare(`INSERT INTO patient_conflicts (patient_id, message_id, field, stored, received, at)
+      VALUES (?, ?, ?, ?, ?, ?)`),
+    upsertDevice: db.prepare(UPSERT_DEVICE_SQL),
+    insertObservation: db.prepare(INSERT_OBSERVATION_SQL),
+  };
+}
+
 /** The ingest's writes, as prepared statements on the store's connection. Call inside a transaction. */
 export class IngestRepository {
-  private readonly s: Record<string, Statement>;
+  private readonly s: ReturnType<typeof prepareStatements>;
 
   constructor(readonly db: Db) {
-    this.s = {
-      findAccepted: db.prepare(FIND_ACCEPTED_SQL),
-      insertMessage: db.prepare(`INSERT INTO hl7_messages
-        (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack, patient_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      findPatient: db.prepare(FIND_PATIENT_BY_IDENTIFIER_SQL),
-      getPatient: db.prepare(
-        'SELECT id, family_name, given_name, birth_date, sex, unit, room, bed FROM patients WHERE id = ?',
-      ),
-      insertPatient:
-        db.prepare(`INSERT INTO patients (family_name, given_name, birth_date, sex, unit, room, bed, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      insertIdentifier: db.prepare(
-        'INSERT OR IGNORE INTO patient_identifiers (patient_id, system, value, type) VALUES (?, ?, ?, ?)',
-      ),
-      fillDemographics:
-        db.prepare(`UPDATE patients SET family_name = coalesce(family_name, ?), given_name = coalesce(given_name, ?),
-        birth_date = coalesce(birth_date, ?), sex = coalesce(sex, ?), updated_at = ? WHERE id = ?`),
-      // Filled, never overwritten: a differing ZIP is a move or an error, for a person to settle.
-      fillZip: db.prepare('INSERT OR IGNORE INTO patient_zip (patient_id, zip) VALUES (?, ?)'),
-      setLocation: db.prepare('UPDATE patients SET unit = ?, room = ?, bed = ?, updated_at = ? WHERE id = ?'),
-      flagConflict: db.prepare('UPDATE patients SET demographics_conflict = 1, updated_at = ? WHERE id = ?'),
-      insertConflict:
-        db.prepare(`INSERT INTO patient_conflicts (patient_id, message_id, field, stored, received, at)
-        VALUES (?, ?, ?, ?, ?, ?)`),
-      upsertDevice: db.prepare(UPSERT_DEVICE_SQL),
-      insertObservation: db.prepare(INSERT_OBSERVATION_SQL),
-    };
+    this.s = prepareStatements(db);
   }
 
   findAccepted(sender: string, controlId: string): number | undefined {
-    return (this.s.findAccepted?.get(sender, controlId) as { id: number } | undefined)?.id;
+    return (this.s.findAccepted.get(sender, controlId) as { id: number } | undefined)?.id;
   }
 
   insertMessage(row: MessageRow): number {
     return Number(
-      this.s.insertMessage?.run(
+      this.s.insertMessage.run(
         row.receivedAt,
         row.sender,
         row.controlId,
@@ -111,7 +120,7 @@ export class IngestRepository {
   /** Writes what matchPatient found, under the message that carried it. */
   recordConflicts(conflicts: readonly PatientConflict[], messageId: number, now: number): void {
     for (const c of conflicts)
-      this.s.insertConflict?.run(c.patientId, messageId, c.field, c.stored, c.received, now);
+      this.s.insertConflict.run(c.patientId, messageId, c.field, c.stored, c.received, now);
   }
 
   /**
@@ -124,14 +133,14 @@ export class IngestRepository {
     const found = new Set<number>();
     const unknown: PatientIdentifier[] = [];
     for (const ident of p.identifiers) {
-      const row = this.s.findPatient?.get(ident.system, ident.value) as { patient_id: number } | undefined;
+      const row = this.s.findPatient.get(ident.system, ident.value) as { patient_id: number } | undefined;
       if (row) found.add(row.patient_id);
       else unknown.push(ident);
     }
     const [first, ...others] = [...found];
     if (first === undefined) {
       const id = Number(
-        this.s.insertPatient?.run(
+        this.s.insertPatient.run(
           p.family ?? null,
           p.given ?? null,
           p.birthDate ?? null,
@@ -144,8 +153,8 @@ export class IngestRepository {
         ).lastInsertRowid,
       );
       for (const ident of p.identifiers)
-        this.s.insertIdentifier?.run(id, ident.system, ident.value, ident.type);
-      if (p.zip) this.s.fillZip?.run(id, p.zip);
+        this.s.insertIdentifier.run(id, ident.system, ident.value, ident.type);
+      if (p.zip) this.s.fillZip.run(id, p.zip);
       return { id, conflicts };
     }
     for (const other of others) {
@@ -157,12 +166,12 @@ export class IngestRepository {
           stored: `patient ${first}`,
           received: `patient ${other}`,
         });
-        this.s.flagConflict?.run(now, id);
+        this.s.flagConflict.run(now, id);
       }
     }
     // Only identifiers not yet known: a write per message for nothing adds up at 10k messages/s.
-    for (const ident of unknown) this.s.insertIdentifier?.run(first, ident.system, ident.value, ident.type);
-    const stored = this.s.getPatient?.get(first) as PatientDemographicsRow;
+    for (const ident of unknown) this.s.insertIdentifier.run(first, ident.system, ident.value, ident.type);
+    const stored = this.s.getPatient.get(first) as PatientDemographicsRow;
     let conflict = false;
     let fill = false;
     for (const [column, key] of DEMOGRAPHICS) {
@@ -175,9 +184,9 @@ export class IngestRepository {
         conflicts.push({ patientId: first, field: column, stored: have, received });
       }
     }
-    if (conflict) this.s.flagConflict?.run(now, first);
+    if (conflict) this.s.flagConflict.run(now, first);
     if (fill)
-      this.s.fillDemographics?.run(
+      this.s.fillDemographics.run(
         p.family ?? null,
         p.given ?? null,
         p.birthDate ?? null,
@@ -185,42 +194,31 @@ export class IngestRepository {
         now,
         first,
       );
-    if (p.zip) this.s.fillZip?.run(first, p.zip);
+    if (p.zip) this.s.fillZip.run(first, p.zip);
     const hasLocation = p.unit !== undefined || p.room !== undefined || p.bed !== undefined;
     if (
       hasLocation &&
       (stored.unit !== (p.unit ?? null) || stored.room !== (p.room ?? null) || stored.bed !== (p.bed ?? null))
     ) {
-      this.s.setLocation?.run(p.unit ?? null, p.room ?? null, p.bed ?? null, now, first);
+      this.s.setLocation.run(p.unit ?? null, p.room ?? null, p.bed ?? null, now, first);
     }
     return { id: first, conflicts };
   }
 
   upsertDevice(identifier: string, kind: string | undefined, now: number): number {
-    return (this.s.upsertDevice?.get(identifier, kind ?? null, now, now) as { id: number }).id;
+    return (this.s.upsertDevice.get(identifier, kind ?? null, now, now) as { id: number }).id;
   }
 
   insertObservation(
     o: MappedObservation,
     ids: { patientId: number; deviceId: number | null; messageId: number; receivedAt: number },
   ): void {
-    this.s.insertObservation?.run(
-      ids.patientId,
-      ids.deviceId,
-      ids.messageId,
-      o.code,
-      o.codeSystem,
-      o.sourceCode,
-      o.valueType,
-      o.valueNum ?? null,
-      o.valueText ?? null,
-      o.unit ?? null,
+    insertObservationRow(
+      this.s.insertObservation,
+      o,
+      ids,
       o.subId ?? null,
       o.group === undefined ? null : `${ids.messageId}:${o.group}`,
-      o.abnormalFlags ?? null,
-      o.status ?? null,
-      o.observedAt,
-      ids.receivedAt,
     );
   }
 }
