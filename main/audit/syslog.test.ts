@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { opensslIssued, opensslSelfSigned } from '../testing/openssl';
 import { initKeyFile } from '../cli/keys';
 import { createLogger } from '../log/logger';
 import { createKeySource } from '../store/key-source';
@@ -14,60 +14,11 @@ import { SYSLOG_STOP_FLUSH_MS, SyslogForwarder } from './syslog';
 
 /** A CA and a server certificate for 127.0.0.1, made with the openssl command line. */
 function makeCertificates(dir: string): { ca: Buffer; key: Buffer; cert: Buffer; otherCa: Buffer } {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  for (const name of ['ca', 'other-ca']) {
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.pem`,
-    );
-  }
-  run(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    '/CN=siem',
-    '-keyout',
-    'siem.key',
-    '-out',
-    'siem.csr',
-  );
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'siem.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-    '-out',
-    'siem.pem',
-  );
+  opensslSelfSigned(dir, 'ca', 'ca');
+  opensslSelfSigned(dir, 'other-ca', 'other-ca');
+  opensslIssued(dir, 'siem', 'siem', { ca: 'ca', subjectAltName: 'IP:127.0.0.1' });
   const read = (f: string) => readFileSync(join(dir, f));
-  return { ca: read('ca.pem'), key: read('siem.key'), cert: read('siem.pem'), otherCa: read('other-ca.pem') };
+  return { ca: read('ca.crt'), key: read('siem.key'), cert: read('siem.crt'), otherCa: read('other-ca.crt') };
 }
 
 /** A TLS syslog receiver that parses RFC 5425 octet-counted frames. */

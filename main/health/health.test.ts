@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { opensslSelfSigned } from '../testing/openssl';
 import { hashPassword } from '../auth/password';
 import { BackupService } from '../backup/service';
 import { createKeySource } from '../store/key-source';
@@ -68,28 +68,8 @@ describe('alert rules', () => {
     };
     const { node } = started;
     // A certificate valid for 60 days, from a real PEM file.
+    opensslSelfSigned(dir, 'tls', 'vitalmesh-test', 60);
     const certFile = join(dir, 'tls.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '60',
-        '-subj',
-        '/CN=vitalmesh-test',
-        '-keyout',
-        join(dir, 'tls.key'),
-        '-out',
-        certFile,
-      ],
-      { stdio: 'ignore' },
-    );
 
     // The node's own monitor announced its start-up alerts before this point.
     const firstSeq = node.access.audit.chain.lastSeq();

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import { opensslIssued, opensslSelfSigned } from '../../testing/openssl';
 import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
 import { startListener, type Listener, type TlsOptions } from './listener';
 import { frame, MllpFramer } from './mllp';
@@ -245,57 +245,10 @@ describe('MLLP listener over raw sockets', () => {
 /** A CA, a server certificate for localhost and a client one (CN monitor-1), made with openssl. */
 function tlsFiles(): (file: string) => Buffer {
   const dir = mkdtempSync(join(tmpdir(), 'vm-mllp-tls-'));
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.crt',
-    '-subj',
-    '/CN=Test CA',
-    '-days',
-    '2',
-  );
-  for (const name of ['server', 'client']) {
-    ssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      `/CN=${name === 'server' ? 'localhost' : 'monitor-1'}`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-    );
-  }
-  const read = (f: string) => readFileSync(join(dir, f));
-  return read;
+  opensslSelfSigned(dir, 'ca', 'Test CA');
+  opensslIssued(dir, 'server', 'localhost', { ca: 'ca' });
+  opensslIssued(dir, 'client', 'monitor-1', { ca: 'ca' });
+  return (f: string) => readFileSync(join(dir, f));
 }
 
 describe('MLLP over mutual TLS', () => {
