@@ -112,6 +112,10 @@ interface DeviceRow {
   last_seen_at: number;
 }
 
+/** A silence threshold as people say it: "90 s" under two minutes, else minutes. */
+const silentAfter = (minutes: number): string =>
+  minutes < 2 ? `${Math.round(minutes * 60)} s` : `${Math.round(minutes * 10) / 10} min`;
+
 /**
  * The HL7 feeds: listener connections, and per device how long since its last message. A device
  * heard from in the last day that has gone quiet for longer than the threshold is a silent feed;
@@ -231,10 +235,6 @@ export const pemFileCertificate = (name: string, file: string): WatchedCertifica
 });
 
 /** The newest CA and node certificate of the mesh (migration 0520), when the mesh has made them. */
-/** A silence threshold as people say it: "90 s" under two minutes, else minutes. */
-const silentAfter = (minutes: number): string =>
-  minutes < 2 ? `${Math.round(minutes * 60)} s` : `${Math.round(minutes * 10) / 10} min`;
-
 export function meshCertificates(db: Db): WatchedCertificate[] {
   const newest = db.prepare<[string], { not_after: number }>(
     'SELECT not_after FROM mesh_certificates WHERE kind = ? ORDER BY id DESC LIMIT 1',
