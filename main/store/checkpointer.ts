@@ -6,8 +6,8 @@ import { cipherLayoutOf, keyingPragmas, type Db } from './database';
 /**
  * Checkpoints the WAL from a worker thread with its own connection, so the ingest writer never
  * pays for one. SQLite's automatic checkpoint runs inside the COMMIT that crosses the threshold,
- * on the thread that committed: with an encrypted store every page it copies is decrypted and
- * re-encrypted, and bench/live.ts saw single commits stall the whole node for up to ~400 ms.
+ * on the thread that committed: bench/live.ts saw single commits stall the whole node for up to
+ * ~400 ms (then every copied page was also decrypted and re-encrypted; patches/ made it a copy).
  * A PASSIVE checkpoint from another connection runs beside the writer without blocking it; the
  * writer's own auto-checkpoint stays as a backstop in case this thread falls behind or dies.
  */

@@ -90,6 +90,38 @@ describe('cipher layout', () => {
     ).toBeGreaterThan(100);
   });
 
+  it('checkpoints by copying the encrypted WAL pages as they are, not re-encrypting them', async () => {
+    const store = await openStore(dataDir, keys);
+    const file = databasePath(dataDir);
+    store.db.pragma('wal_autocheckpoint=0');
+    const insert = store.db.prepare('INSERT INTO node_meta (key, value) VALUES (?, ?)');
+    store.db.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(`k${i}`, 'v'.repeat(i % 500));
+    })();
+    // The newest frame of each page: what the database file must hold after the checkpoint.
+    const wal = readFileSync(`${file}-wal`);
+    const frames = new Map<number, Buffer>();
+    for (let at = 32; at + 24 + PAGE <= wal.length; at += 24 + PAGE) {
+      frames.set(wal.readUInt32BE(at), wal.subarray(at + 24, at + 24 + PAGE));
+    }
+    expect(frames.size).toBeGreaterThan(100);
+    // From a second connection, as the checkpoint thread does.
+    const other = openEncrypted(file, { bytes: readKeyFile(keyFile) });
+    const [result] = other.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+    expect(result?.checkpointed).toBe(result?.log);
+    other.close();
+    const copied = readFileSync(file);
+    for (const [pgno, page] of frames) {
+      expect(copied.subarray((pgno - 1) * PAGE, pgno * PAGE).equals(page), `page ${pgno}`).toBe(true);
+    }
+    store.close();
+    verifyPageHmacs(file, readKeyFile(keyFile), CURRENT_CIPHER_LAYOUT);
+    const reopened = openEncrypted(file, { bytes: readKeyFile(keyFile) });
+    expect(reopened.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(reopened.prepare("SELECT count(*) FROM node_meta WHERE key LIKE 'k%'").pluck().get()).toBe(2000);
+    reopened.close();
+  });
+
   it('opens a store in the older SHA-512 layout, checkpoints it, and upgrades it at key rotation', async () => {
     const file = databasePath(dataDir);
     const before = readKeyFile(keyFile);
@@ -129,7 +161,9 @@ describe('the cipher library build', () => {
     const require = createRequire(import.meta.url);
     const root = dirname(require.resolve('better-sqlite3-multiple-ciphers/package.json'));
     const source = join(root, 'deps', 'sqlite3', 'sqlite3.c');
-    expect(readFileSync(source, 'latin1')).toContain('sha256_transf_shani');
+    const text = readFileSync(source, 'latin1');
+    expect(text).toContain('sha256_transf_shani');
+    expect(text).toContain('sqlite3mcCheckpointCopyPage');
     const binary = join(root, 'build', 'Release', 'better_sqlite3.node');
     expect(statSync(binary).mtimeMs).toBeGreaterThanOrEqual(statSync(source).mtimeMs);
   });
