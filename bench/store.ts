@@ -104,14 +104,21 @@ try {
     startCheckpointer({ file: join(dir, 'plain.db'), key: null, logger, writer: plain }),
   ];
 
-  // Alternate halves so drift in the machine's speed hits both stores alike.
+  // Transaction by transaction, each store first in turn: this VM's speed drifts by ±20 % within
+  // a minute, and stores compared a million rows apart measured the drift (0.68-0.93x for one
+  // build); interleaved, the same build reads within ±0.01.
   let plainSeconds = 0;
   let encryptedSeconds = 0;
-  const half = COMPARE_ROWS / 2;
-  plainSeconds += insertRows(plain, 0, half);
-  encryptedSeconds += insertRows(encrypted, 0, half);
-  encryptedSeconds += insertRows(encrypted, half, half);
-  plainSeconds += insertRows(plain, half, half);
+  for (let from = 0, turn = 0; from < COMPARE_ROWS; from += BATCH, turn++) {
+    const count = Math.min(BATCH, COMPARE_ROWS - from);
+    if (turn % 2 === 0) {
+      plainSeconds += insertRows(plain, from, count);
+      encryptedSeconds += insertRows(encrypted, from, count);
+    } else {
+      encryptedSeconds += insertRows(encrypted, from, count);
+      plainSeconds += insertRows(plain, from, count);
+    }
+  }
   await checkpointers[1]!.close();
   plain.close();
 

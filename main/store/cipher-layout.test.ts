@@ -1,5 +1,5 @@
-import { createHmac, pbkdf2Sync } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createDecipheriv, createHmac, pbkdf2Sync } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
@@ -51,6 +51,29 @@ function verifyPageHmacs(file: string, key: Buffer, layout: CipherLayout): numbe
   return pages;
 }
 
+/**
+ * Decrypts a store in the current layout with Node's OpenSSL, page by page (AES-256-CBC with the
+ * raw key; the IV is the first 16 of each page's 48 reserved bytes; page 1 keeps its first 16
+ * bytes, the salt, in the clear), into a file plain SQLite opens. Checks the cipher library's
+ * AES, including the four-pages-at-once path patches/ gives it, against an independent one.
+ */
+function decryptWithOpenSsl(file: string, key: Buffer, out: string): void {
+  const bytes = readFileSync(file);
+  const reserved = 48;
+  const plain = Buffer.alloc(bytes.length);
+  for (let pgno = 1; pgno <= bytes.length / PAGE; pgno++) {
+    const page = bytes.subarray((pgno - 1) * PAGE, pgno * PAGE);
+    const from = pgno === 1 ? 16 : 0;
+    const iv = page.subarray(PAGE - reserved, PAGE - reserved + 16);
+    const decipher = createDecipheriv('aes-256-cbc', key, iv).setAutoPadding(false);
+    const body = Buffer.concat([decipher.update(page.subarray(from, PAGE - reserved)), decipher.final()]);
+    const target = plain.subarray((pgno - 1) * PAGE, pgno * PAGE);
+    if (pgno === 1) target.write('SQLite format 3\0', 'latin1');
+    body.copy(target, from);
+  }
+  writeFileSync(out, plain);
+}
+
 /** A store as VitalMesh wrote them before the current layout: SQLCipher 4 defaults, HMAC-SHA512. */
 function writeOldLayoutStore(file: string, key: Buffer): void {
   const db = new Database(file);
@@ -90,7 +113,7 @@ describe('cipher layout', () => {
     ).toBeGreaterThan(100);
   });
 
-  it('checkpoints by copying the encrypted WAL pages as they are, not re-encrypting them', async () => {
+  it('checkpoints by copying the encrypted WAL pages as they are; OpenSSL decrypts every page', async () => {
     const store = await openStore(dataDir, keys);
     const file = databasePath(dataDir);
     store.db.pragma('wal_autocheckpoint=0');
@@ -116,6 +139,14 @@ describe('cipher layout', () => {
     }
     store.close();
     verifyPageHmacs(file, readKeyFile(keyFile), CURRENT_CIPHER_LAYOUT);
+    const decrypted = join(dir, 'decrypted.db');
+    decryptWithOpenSsl(file, readKeyFile(keyFile), decrypted);
+    const plain = new Database(decrypted, { readonly: true });
+    expect(plain.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(plain.prepare("SELECT value FROM node_meta WHERE key = 'k499'").pluck().get()).toBe(
+      'v'.repeat(499),
+    );
+    plain.close();
     const reopened = openEncrypted(file, { bytes: readKeyFile(keyFile) });
     expect(reopened.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(reopened.prepare("SELECT count(*) FROM node_meta WHERE key LIKE 'k%'").pluck().get()).toBe(2000);
@@ -164,6 +195,7 @@ describe('the cipher library build', () => {
     const text = readFileSync(source, 'latin1');
     expect(text).toContain('sha256_transf_shani');
     expect(text).toContain('sqlite3mcCheckpointCopyPage');
+    expect(text).toContain('aesEncryptCBC4');
     const binary = join(root, 'build', 'Release', 'better_sqlite3.node');
     expect(statSync(binary).mtimeMs).toBeGreaterThanOrEqual(statSync(source).mtimeMs);
   });
