@@ -73,9 +73,11 @@ export class MllpFramer {
         this.end();
         continue;
       }
-      // Scan for the end of frame or a restart, whichever comes first.
-      let j = i;
-      while (j < n && data[j] !== FS && data[j] !== VT) j++;
+      // The end of frame or a restart, whichever comes first. indexOf is memchr: a loop over
+      // data[j] in JS was ~10 % of the node's CPU under bench/ingest.ts.
+      const fs = data.indexOf(FS, i);
+      const vt = data.indexOf(VT, i);
+      const j = Math.min(fs === -1 ? n : fs, vt === -1 ? n : vt);
       this.append(data.subarray(i, j));
       if (j === n) break;
       if (data[j] === VT) {
