@@ -14,18 +14,15 @@ export const TREND_SQL = `SELECT (observed_at - @from) / @bucketMs AS b, CAST(av
     AND value_num IS NOT NULL
   GROUP BY b ORDER BY b`;
 
-interface TrendRow {
-  t: number;
-  mean: number;
-  lo: number;
-  hi: number;
-  unit: string | null;
-}
+/** A row of TREND_SQL as an array: b, t, mean, lo, hi, unit. */
+type TrendRow = [number, number, number, number, number, string | null];
 
 export class TrendQuery {
   private readonly stmt: Statement;
   constructor(db: Db) {
-    this.stmt = db.prepare(TREND_SQL);
+    // Rows as arrays: they are pulled apart into columns below, and an object per row costs
+    // more than the query (bench/store.ts: ~0.2 ms of ~0.55 for 600 rows).
+    this.stmt = db.prepare(TREND_SQL).raw();
   }
 
   /** Series for each code that has values in the range; `bucketMs` is at least 1 ms. */
@@ -43,12 +40,12 @@ export class TrendQuery {
       if (rows.length === 0) continue;
       series.push({
         code,
-        unit: rows.find((r) => r.unit !== null)?.unit ?? null,
-        t: rows.map((r) => r.t),
+        unit: rows.find((r) => r[5] !== null)?.[5] ?? null,
+        t: rows.map((r) => r[1]),
         // Rounded to what a display shows; the mean of a bucket otherwise carries 15 digits.
-        mean: rows.map((r) => Math.round(r.mean * 100) / 100),
-        min: rows.map((r) => r.lo),
-        max: rows.map((r) => r.hi),
+        mean: rows.map((r) => Math.round(r[2] * 100) / 100),
+        min: rows.map((r) => r[3]),
+        max: rows.map((r) => r[4]),
       });
     }
     return { series, bucketMs };
