@@ -19,10 +19,14 @@ export const UPSERT_DEVICE_SQL = `INSERT INTO devices (identifier, kind, created
   ON CONFLICT(identifier) DO UPDATE SET last_seen_at = excluded.last_seen_at, kind = coalesce(devices.kind, excluded.kind)
   RETURNING id`;
 
-/** An observation's value as both paths map it (HL7's MappedObservation, FHIR's MappedFhirObservation). */
+/**
+ * An observation's value as both paths map it: HL7's MappedObservation and FHIR's
+ * MappedFhirObservation extend it with what only they carry.
+ */
 export interface ObservationValue {
   readonly code: string;
   readonly codeSystem: string;
+  /** The code as received, for review: OBX-3 (code^text^system), or FHIR's `system|code`. */
   readonly sourceCode: string;
   readonly valueType: string;
   readonly valueNum: number | undefined;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { codeSystemKind, type VitalCatalog } from '../../../shared/catalog/vital-signs';
+import type { ObservationValue } from '../store-sql';
 
 /**
  * FHIR R4 resources → the node's domain (the same patients, devices and observations HL7 ingest
@@ -231,18 +232,11 @@ export function locationKind(l: z.infer<typeof locationSchema>): string | undefi
 }
 
 /** One row for the observations table, before patient and device ids are known. */
-export interface MappedFhirObservation {
-  readonly code: string;
-  readonly codeSystem: string;
-  /** `system|code` of the coding as received (FHIR token notation). */
-  readonly sourceCode: string;
+export interface MappedFhirObservation extends ObservationValue {
   readonly valueType: 'NM' | 'ST' | 'CWE';
-  readonly valueNum: number | undefined;
-  readonly valueText: string | undefined;
-  readonly unit: string | undefined;
-  readonly observedAt: number;
+  /** Ties the components of one Observation (blood pressure) together. */
   readonly grouped: boolean;
-  readonly abnormalFlags: string | undefined;
+  /** Always set: Observation.status is required. */
   readonly status: string;
 }
 

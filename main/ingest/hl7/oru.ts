@@ -1,4 +1,5 @@
 import type { VitalCatalog } from '../../../shared/catalog/vital-signs';
+import type { ObservationValue } from '../store-sql';
 import { parseBirthDate, parseDtm } from './dtm';
 import type { Hl7Message, Segment } from './message';
 
@@ -32,24 +33,13 @@ export interface MappedPatient {
   readonly bed?: string;
 }
 
-export interface MappedObservation {
+export interface MappedObservation extends ObservationValue {
   /** Catalog id when the code is known; the stored code is then this id in system 'vitalmesh'. */
   readonly vitalId: string | undefined;
-  readonly code: string;
-  readonly codeSystem: string;
-  /** OBX-3 as received (code^text^system), for review. */
-  readonly sourceCode: string;
-  readonly valueType: string;
-  readonly valueNum: number | undefined;
-  readonly valueText: string | undefined;
-  readonly unit: string | undefined;
-  readonly observedAt: number;
   readonly subId: string | undefined;
   /** Ties blood-pressure sys/dia/mean of one measurement together, within the message. */
   readonly group: string | undefined;
   readonly device: { identifier: string; kind: string | undefined } | undefined;
-  readonly abnormalFlags: string | undefined;
-  readonly status: string | undefined;
 }
 
 export interface PatientResult {
