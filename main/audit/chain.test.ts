@@ -1,12 +1,9 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { initKeyFile } from '../cli/keys';
 import { cipherLayoutOf, keyingPragmas } from '../store/database';
 import { readKeyFile } from '../store/key-file';
-import { createKeySource } from '../store/key-source';
 import { databasePath, openStore, type Store } from '../store/store';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { AuditChain, type AuditInput } from './chain';
 
 let cleanup: () => void;
@@ -28,12 +25,9 @@ const entry = (i: number): AuditInput => ({
 });
 
 beforeEach(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  dataDir = join(t.dir, 'data');
-  keyFile = join(t.dir, 'node.key');
-  initKeyFile(keyFile);
-  const keys = await createKeySource({ keySource: 'file', keyFile, dataDir });
+  const node = await keyFileNode();
+  ({ cleanup, dataDir, keyFile } = node);
+  const keys = node.keys;
   store = await openStore(dataDir, keys);
   chain = new AuditChain(store.db, await keys.load('audit', { create: true }));
   for (let i = 1; i <= 10; i++) chain.append(entry(i));

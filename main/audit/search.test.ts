@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initKeyFile } from '../cli/keys';
-import { createKeySource } from '../store/key-source';
 import { openStore, type Store } from '../store/store';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { AuditChain } from './chain';
 import { AuditExporter, csvCell } from './export';
 import {
@@ -26,12 +24,9 @@ let chain: AuditChain;
 let clock = Date.parse('2026-01-01T00:00:00Z');
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  dataDir = join(t.dir, 'data');
-  const keyFile = join(t.dir, 'node.key');
-  initKeyFile(keyFile);
-  const keys = await createKeySource({ keySource: 'file', keyFile, dataDir });
+  const node = await keyFileNode();
+  ({ cleanup, dataDir } = node);
+  const keys = node.keys;
   store = await openStore(dataDir, keys);
   // One entry a minute for 5,000 minutes: enough rows that the planner's choices are real.
   chain = new AuditChain(store.db, await keys.load('audit', { create: true }), () => (clock += 60_000));

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { opensslIssued, opensslSelfSigned } from '../testing/openssl';
-import { initKeyFile } from '../cli/keys';
 import { createLogger } from '../log/logger';
-import { createKeySource } from '../store/key-source';
 import { openStore, type Store } from '../store/store';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { AuditChain } from './chain';
 import { SYSLOG_STOP_FLUSH_MS, SyslogForwarder } from './syslog';
 
@@ -91,12 +89,10 @@ const append = (n: number) => {
 };
 
 beforeEach(async () => {
-  const t = tempDir();
-  ({ dir, cleanup } = t);
-  const keyFile = join(dir, 'node.key');
-  initKeyFile(keyFile);
-  const keys = await createKeySource({ keySource: 'file', keyFile, dataDir: join(dir, 'data') });
-  store = await openStore(join(dir, 'data'), keys);
+  const node = await keyFileNode();
+  ({ dir, cleanup } = node);
+  const keys = node.keys;
+  store = await openStore(node.dataDir, keys);
   chain = new AuditChain(store.db, await keys.load('audit', { create: true }));
 });
 afterEach(() => {

@@ -1,14 +1,11 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/api/errors';
 import type { HandlerContext, Principal } from '../api/context';
 import { callToEntry } from '../audit/audit-log';
 import { AuditChain } from '../audit/chain';
 import { patientReport, searchAudit } from '../audit/search';
-import { initKeyFile } from '../cli/keys';
-import { createKeySource } from '../store/key-source';
 import { openStore, type Store } from '../store/store';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { checkPatientAccess } from './patient-access';
 import { UserStore } from './users';
 
@@ -20,14 +17,11 @@ let nurse: Principal;
 let it_: Principal;
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  const keyFile = join(t.dir, 'node.key');
-  initKeyFile(keyFile);
-  const keys = await createKeySource({ keySource: 'file', keyFile, dataDir: join(t.dir, 'data') });
-  store = await openStore(join(t.dir, 'data'), keys);
+  const node = await keyFileNode();
+  cleanup = node.cleanup;
+  store = await openStore(node.dataDir, node.keys);
   users = new UserStore(store.db);
-  chain = new AuditChain(store.db, await keys.load('audit', { create: true }));
+  chain = new AuditChain(store.db, await node.keys.load('audit', { create: true }));
   const a = users.add({
     username: 'nurse.ana',
     displayName: 'Ana',

@@ -1,7 +1,6 @@
 import { openSync, readdirSync, readSync, statSync, writeSync, closeSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { initKeyFile } from '../cli/keys';
 import { createLogger } from '../log/logger';
 import { BackupService } from './service';
 import { ALERT_DEFAULTS } from '../config/operations';
@@ -10,6 +9,7 @@ import { openEncrypted } from '../store/database';
 import { restoreDatabase, verifyBackup } from '../store/maintenance';
 import { openStore } from '../store/store';
 import { startTestNode } from '../testing/test-node';
+import { keyFileNode } from '../testing/key-file-node';
 import { tempDir } from '../testing/temp-dir';
 
 let cleanup: (() => Promise<void>) | undefined;
@@ -140,10 +140,7 @@ describe('scheduled backups', () => {
 
   it('takes the first backup within a minute of start, then only when the interval has passed', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const { dir, cleanup: rmDir } = tempDir();
-    const dataDir = join(dir, 'data');
-    initKeyFile(join(dir, 'k'));
-    const keys = await createKeySource({ keySource: 'file', keyFile: join(dir, 'k'), dataDir });
+    const { dir, dataDir, keys, cleanup: rmDir } = await keyFileNode();
     const store = await openStore(dataDir, keys);
     let now = Date.now();
     const service = new BackupService({

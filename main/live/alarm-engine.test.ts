@@ -1,10 +1,7 @@
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../shared/catalog/vital-signs';
-import { initKeyFile } from '../cli/keys';
-import { createKeySource } from '../store/key-source';
 import { openStore, type Store } from '../store/store';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { AlarmEngine, DEVICE_CODE } from './alarm-engine';
 import { ALARM_HISTORY_SQL, AlarmStore } from './alarm-store';
 import type { LiveAlarm } from './bus';
@@ -21,12 +18,9 @@ let lostMs: number;
 const UNITS: Record<number, string> = { 1: 'ICU', 2: 'ICU' };
 
 beforeEach(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  const keyFile = join(t.dir, 'node.key');
-  initKeyFile(keyFile);
-  const keys = await createKeySource({ keySource: 'file', keyFile, dataDir: join(t.dir, 'data') });
-  store = await openStore(join(t.dir, 'data'), keys);
+  const node = await keyFileNode();
+  cleanup = node.cleanup;
+  store = await openStore(node.dataDir, node.keys);
   const add = store.db.prepare(
     "INSERT INTO patients (id, unit, bed, created_at, updated_at) VALUES (?, ?, 'Bed 1', 0, 0)",
   );

@@ -1,10 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { initKeyFile } from '../cli/keys';
 import { createLogger } from '../log/logger';
-import { tempDir } from '../testing/temp-dir';
-import { createKeySource, type KeySource } from './key-source';
+import { keyFileNode } from '../testing/key-file-node';
+import type { KeySource } from './key-source';
 import { openStore } from './store';
 
 const MARKER = 'MARKER-Checkpoint-Ophelia-9931';
@@ -15,12 +13,7 @@ let dataDir: string;
 let keys: KeySource;
 
 beforeEach(async () => {
-  let dir: string;
-  ({ dir, cleanup } = tempDir());
-  const keyFile = join(dir, 'node.key');
-  dataDir = join(dir, 'data');
-  initKeyFile(keyFile);
-  keys = await createKeySource({ keySource: 'file', keyFile, dataDir });
+  ({ cleanup, dataDir, keys } = await keyFileNode());
 });
 afterEach(() => cleanup());
 

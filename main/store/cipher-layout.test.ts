@@ -4,9 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { initKeyFile } from '../cli/keys';
 import { createLogger } from '../log/logger';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { startCheckpointer } from './checkpointer';
 import {
   CURRENT_CIPHER_LAYOUT,
@@ -16,7 +15,7 @@ import {
   type CipherLayout,
 } from './database';
 import { readKeyFile } from './key-file';
-import { createKeySource, type KeySource } from './key-source';
+import type { KeySource } from './key-source';
 import { rotateDatabaseKey } from './maintenance';
 import { databasePath, openStore } from './store';
 
@@ -90,11 +89,7 @@ let keyFile: string;
 let keys: KeySource;
 
 beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  dataDir = join(dir, 'data');
-  keyFile = join(dir, 'node.key');
-  initKeyFile(keyFile);
-  keys = await createKeySource({ keySource: 'file', keyFile, dataDir });
+  ({ dir, cleanup, keyFile, dataDir, keys } = await keyFileNode());
 });
 afterEach(() => cleanup());
 

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initKeyFile } from '../cli/keys';
-import { tempDir } from '../testing/temp-dir';
+import { keyFileNode } from '../testing/key-file-node';
 import { CURRENT_CIPHER_LAYOUT, keyingPragmas, openEncrypted } from './database';
 import { KeySourceError, NewerSchemaError, StoreError, WrongKeyError } from './errors';
 import { newKey, writeKeyFile } from './key-file';
@@ -22,11 +22,7 @@ let dataDir: string;
 let keys: KeySource;
 
 beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  keyFile = join(dir, 'node.key');
-  dataDir = join(dir, 'data');
-  initKeyFile(keyFile);
-  keys = await createKeySource({ keySource: 'file', keyFile, dataDir });
+  ({ dir, cleanup, keyFile, dataDir, keys } = await keyFileNode());
 });
 afterEach(() => cleanup());
 
