@@ -9,6 +9,7 @@
  *
  *   npm run bench -- ingest            10 s per phase, 1M rows for the ceiling
  *   npm run bench -- ingest --quick    3 s per phase, 200k rows (under a minute)
+ *   npm run bench -- ingest --decide-threads 0   frames read on the store's thread (default: the node's)
  *
  * Prints one JSON object as its last line. Targets (issue 4): ≥ 10,000 messages/s with 10
  * connections, and ingested observations/s ≥ 0.7 × the store's ceiling.
@@ -19,6 +20,7 @@ import { cpus, loadavg } from 'node:os';
 import { DEFAULT_CATALOG } from '../shared/catalog/vital-signs';
 import { startListener } from '../main/ingest/hl7/listener';
 import { frame, MllpFramer } from '../main/ingest/hl7/mllp';
+import { defaultDecideThreads, startDecidePool } from '../main/ingest/hl7/decide-pool';
 import { createIngest } from '../main/ingest/hl7/pipeline';
 import { INSERT_OBSERVATION_SQL, insertObservationRow } from '../main/ingest/store-sql';
 import { openScratchStore, silentLogger } from '../main/ingest/hl7/test-support';
@@ -26,6 +28,9 @@ import { startCheckpointer } from '../main/store/checkpointer';
 import type { LoadRequest, LoadResult } from './ingest-load';
 
 const quick = process.argv.includes('--quick');
+/** Threads reading frames beside the store's: the node's default, or `--decide-threads N`. */
+const threadsFlag = process.argv.indexOf('--decide-threads');
+const DECIDE_THREADS = threadsFlag > 0 ? Number(process.argv[threadsFlag + 1]) : defaultDecideThreads();
 const MEASURE_MS = quick ? 3000 : 10_000;
 const WARMUP_MS = quick ? 700 : 2000;
 const CEILING_ROWS = quick ? 200_000 : 1_000_000;
@@ -155,7 +160,11 @@ async function ingestRun(connections: number) {
   const store = openScratchStore();
   const checkpoints = await backgroundCheckpoints(store);
   const logger = silentLogger();
-  const ingest = createIngest({ db: store.db, catalog: DEFAULT_CATALOG, logger });
+  const decider =
+    DECIDE_THREADS > 0
+      ? startDecidePool({ threads: DECIDE_THREADS, localCodes: [], keepTypes: ['ADT'], logger })
+      : undefined;
+  const ingest = createIngest({ db: store.db, catalog: DEFAULT_CATALOG, logger, decider });
   const listener = await startListener({ ingest, logger, port: 0 });
   try {
     const cpu0 = process.cpuUsage();
@@ -188,6 +197,7 @@ async function ingestRun(connections: number) {
     };
   } finally {
     await listener.close();
+    await decider?.close();
     ingest.close();
     await checkpoints.close();
     store.close();
@@ -254,6 +264,7 @@ try {
       secondsPerPhase: MEASURE_MS / 1000,
       storeCeilingObsPerSec: ceiling.obsPerSec,
       storeCeilingRowsPerTransaction: ceiling.rowsPerTransaction,
+      decideThreads: DECIDE_THREADS,
       ingest,
       bareMllp: bare,
       ingestToStoreCeilingRatio: ratio,

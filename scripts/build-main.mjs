@@ -3,6 +3,8 @@
 //   main/desktop/main.ts     → dist/desktop/main.cjs     (Electron main, CommonJS)
 //   main/desktop/preload.cts → dist/desktop/preload.cjs  (sandboxed preload: one self-contained file)
 //   main/cli-entry.ts        → dist/cli.mjs              (the `vitalmesh` command, ESM; bin/vitalmesh runs it)
+//   main/ingest/hl7/decide-worker.ts → dist/decide-worker.cjs and dist/desktop/decide-worker.cjs
+//                                      (the HL7 decide thread, beside each bundle that starts it)
 // A missing entry point is skipped with a warning, so the script works while parts are being written.
 /* global console, process -- eslint.config.js gives .mjs files no Node globals */
 import { existsSync } from 'node:fs';
@@ -87,6 +89,25 @@ const targets = [
     external: ['electron'],
     // It carries the contract's schemas (zod) and runs at every window load: keep it small.
     minify: true,
+  },
+  {
+    // The HL7 decide worker (main/ingest/hl7/decide-pool.ts), beside the bundle that starts it.
+    entry: 'main/ingest/hl7/decide-worker.ts',
+    outfile: 'dist/desktop/decide-worker.cjs',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    external: NATIVE_OR_OPTIONAL,
+    banner: cjsBanner,
+  },
+  {
+    entry: 'main/ingest/hl7/decide-worker.ts',
+    outfile: 'dist/decide-worker.cjs',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    banner: cjsBanner,
   },
   {
     entry: 'main/cli-entry.ts',

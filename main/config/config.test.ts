@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../testing/temp-dir';
@@ -77,15 +78,29 @@ describe('HL7 v2 (MLLP) listener settings', () => {
       mllpPort: 2575,
       mllpMaxFrameBytes: 1024 * 1024,
     });
-    writeConfig({ mllpPort: 3000, mllpMaxFrameBytes: 4096, hl7KeepTypes: ['ADT', 'ORM'] });
+    // One thread reads frames beside the store's, where there is a core for it.
+    expect(defaults.mllpDecideThreads).toBe(availableParallelism() > 1 ? 1 : 0);
+    writeConfig({
+      mllpPort: 3000,
+      mllpMaxFrameBytes: 4096,
+      hl7KeepTypes: ['ADT', 'ORM'],
+      mllpDecideThreads: 0,
+    });
     const fromFile = loadConfig({ dataDir: join(dir, 'data') }, {});
-    expect(fromFile).toMatchObject({ mllpPort: 3000, mllpMaxFrameBytes: 4096, hl7KeepTypes: ['ADT', 'ORM'] });
+    expect(fromFile).toMatchObject({
+      mllpPort: 3000,
+      mllpMaxFrameBytes: 4096,
+      hl7KeepTypes: ['ADT', 'ORM'],
+      mllpDecideThreads: 0,
+    });
     const env = { VITALMESH_MLLP_PORT: '3001', VITALMESH_MLLP_ENABLED: '0' };
     expect(loadConfig({ dataDir: join(dir, 'data') }, env)).toMatchObject({
       mllpPort: 3001,
       mllpEnabled: false,
     });
     expect(loadConfig({ dataDir: join(dir, 'data'), mllpPort: 0 }, env).mllpPort).toBe(0);
+    writeConfig({ mllpDecideThreads: 64 });
+    expect(() => loadConfig({ dataDir: join(dir, 'data') }, {})).toThrow(/config\.json: mllpDecideThreads/);
   });
 
   it('names a bad port, a TLS setting without its CA, and resolves TLS files in the data dir', () => {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { keySourceKind } from '../../shared/api/node';
 import { localCodeSchema } from '../../shared/catalog/vital-signs';
+import { defaultDecideThreads } from '../ingest/hl7/decide-pool';
 import { operationsConfig, operationsFileSchema, type OperationsConfig } from './operations';
 
 /** Where the mesh CA's private key may be kept (main/mesh/ca-key.ts). */
@@ -72,6 +73,8 @@ export const fileConfigSchema = z
         message: "requireClientCert needs caFile (the CA that signs the devices' certificates)",
       })
       .optional(),
+    /** Threads that read HL7 frames beside the one that stores them; 0 = read on the node's own thread. */
+    mllpDecideThreads: z.number().int().min(0).max(16).optional(),
     /** Message types other than ORU acknowledged AA and kept (default ADT). */
     hl7KeepTypes: z.array(z.string().regex(/^[A-Z0-9]{3}$/, 'a message type such as ADT')).optional(),
     /** Local OBX codes mapped onto the vital-sign catalog (see shared/catalog/vital-signs.ts). */
@@ -128,6 +131,8 @@ export interface NodeConfig {
   readonly mllpPort: number;
   readonly mllpMaxFrameBytes: number;
   readonly mllpTls?: FileConfig['mllpTls'];
+  /** Default: one where the machine has a core to spare (main/ingest/hl7/decide-pool.ts). */
+  readonly mllpDecideThreads: number;
   readonly hl7KeepTypes?: readonly string[] | undefined;
   readonly localCodes?: FileConfig['localCodes'];
   /** The node-wide signal-lost time; a unit's setting (alarms.setUnitSettings) wins over it. */
@@ -289,6 +294,7 @@ export function loadConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = proc
       keyFile: resolve(dataDir, file.mllpTls.keyFile),
       caFile: file.mllpTls.caFile && resolve(dataDir, file.mllpTls.caFile),
     },
+    mllpDecideThreads: file.mllpDecideThreads ?? defaultDecideThreads(),
     hl7KeepTypes: file.hl7KeepTypes,
     localCodes: file.localCodes,
     signalLostSeconds: checkedSignalLost(pick('signalLostSeconds') ?? DEFAULTS.signalLostSeconds),

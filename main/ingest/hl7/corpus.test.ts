@@ -5,6 +5,7 @@ import { Hl7Message as MedplumMessage } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
+import { startDecidePool, type Decider } from './decide-pool';
 import { FIXTURES } from './fixtures-path';
 import { startListener, type Listener } from './listener';
 import { frame, MllpFramer } from './mllp';
@@ -42,18 +43,22 @@ const EXPECTED: Record<string, { ack: string; stored?: number; reason?: RegExp }
 
 let store: ReturnType<typeof openScratchStore>;
 let listener: Listener;
+// Frames are read on a decide worker, as the node reads them.
+let decider: Decider;
 const audits: IngestAuditEntry[] = [];
 
 beforeAll(async () => {
   store = openScratchStore();
   const logger = silentLogger();
   const onAudit = (e: IngestAuditEntry) => audits.push(e);
-  const ingest = createIngest({ db: store.db, catalog: DEFAULT_CATALOG, logger, onAudit });
+  decider = startDecidePool({ threads: 1, localCodes: [], keepTypes: ['ADT'], logger });
+  const ingest = createIngest({ db: store.db, catalog: DEFAULT_CATALOG, logger, onAudit, decider });
   listener = await startListener({ ingest, logger, port: 0, onAudit });
 });
 
 afterAll(async () => {
   await listener.close();
+  await decider.close();
   store.close();
 });
 

@@ -217,8 +217,8 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     async close() {
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Pending ACKs go out first: flush commits what is queued, then the sockets end.
-      ingest.flush();
+      // Pending ACKs go out first: what is read is committed, then the sockets end.
+      await ingest.drain();
       await new Promise((r) => setImmediate(r));
       // Each socket's own 'close' (which writes its disconnect audit entry) can come after the
       // server's: wait for both, so nothing is written after the store behind us is closed.

@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger';
 import type { Db } from '../../store/database';
 import { buildAcks, type AckOut, type AppAckCode } from './ack';
 import { decide, headerOnly, type Decision } from './decide';
+import type { Decider } from './decide-pool';
 import { GroupCommit } from './group-commit';
 import { frame as mllpFrame } from './mllp';
 import type { Hl7Issue } from './oru';
@@ -48,6 +49,11 @@ export interface IngestOptions {
   readonly maxBatch?: number;
   /** Under load, how long a message may wait for others to join its group commit (group-commit.ts). */
   readonly maxGroupWaitMs?: number;
+  /**
+   * Parses and maps frames off this thread (decide-pool.ts); without it, frames are decided
+   * here, inline. Its owner closes it.
+   */
+  readonly decider?: Decider;
   readonly onAudit?: (entry: IngestAuditEntry) => void;
   readonly onStored?: (batch: readonly StoredObservations[]) => void;
   readonly now?: () => number;
@@ -81,6 +87,8 @@ export interface Ingest {
   rate(): number;
   /** Commits what is queued now (tests, shutdown). */
   flush(): void;
+  /** Waits for frames still being decided, then commits everything (shutdown). */
+  drain(): Promise<void>;
   /** Where recent messages spent their time in the node (ingest.status, bench/live.ts). */
   timings(): IngestTimings;
   /** The listener's share: frame complete (`clock.now()` then) → ACK written. */
@@ -101,7 +109,26 @@ interface Job {
   readonly resolve: (acks: Buffer[]) => void;
 }
 
+/** Message types besides ORU acknowledged AA and kept when the configuration names none. */
+export const DEFAULT_KEEP_TYPES: readonly string[] = ['ADT'];
+
 let ackSequence = 0;
+
+/** A frame whose reading failed inside the node (not the sender's fault): AR, resend later. */
+const unreadable = (): Decision => ({
+  kind: 'reject',
+  message: undefined,
+  code: 'AR',
+  issues: [
+    {
+      segment: 'MSH',
+      sequence: 1,
+      code: 207,
+      message: 'application internal error while reading the message',
+    },
+  ],
+  reason: 'internal error while reading the message',
+});
 
 /**
  * The ingest pipeline: frames are parsed as they arrive, queued, and committed in groups, one
@@ -114,7 +141,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const repo = new IngestRepository(db);
   const now = options.now ?? Date.now;
   const receiver = options.receiver ?? { application: 'VitalMesh', facility: '' };
-  const keepTypes = (options.keepTypes ?? ['ADT']).map((t) => t.toUpperCase());
+  const keepTypes = (options.keepTypes ?? DEFAULT_KEEP_TYPES).map((t) => t.toUpperCase());
   const maxBatch = options.maxBatch ?? 1000;
   const counters: IngestCounters = {
     received: 0,
@@ -322,6 +349,7 @@ export function createIngest(options: IngestOptions): Ingest {
   const groups = new GroupCommit({
     queued: () => queue.length,
     commit: commitQueued,
+    incoming: () => options.decider?.pending ?? 0,
     clock: clock.now,
     maxBatch,
     maxWaitMs: options.maxGroupWaitMs ?? 10,
@@ -348,28 +376,24 @@ export function createIngest(options: IngestOptions): Ingest {
     receive(payload, conn) {
       const receivedAt = now();
       const parseStart = clock.now();
+      const decided = (decision: Decision) => {
+        clock.parse.add(clock.now() - parseStart);
+        return enqueue(payload, decision, conn, receivedAt);
+      };
+      if (options.decider) {
+        return options.decider.decide(payload, receivedAt).then(decided, (error: unknown) => {
+          logger.error({ err: error, connection: conn.id }, 'HL7 message could not be read');
+          return decided(unreadable());
+        });
+      }
       let decision: Decision;
       try {
         decision = decide(payload, { catalog, keepTypes }, receivedAt);
       } catch (error) {
         logger.error({ err: error, connection: conn.id }, 'HL7 message could not be read');
-        decision = {
-          kind: 'reject',
-          message: undefined,
-          code: 'AR',
-          issues: [
-            {
-              segment: 'MSH',
-              sequence: 1,
-              code: 207,
-              message: 'application internal error while reading the message',
-            },
-          ],
-          reason: 'internal error while reading the message',
-        };
+        decision = unreadable();
       }
-      clock.parse.add(clock.now() - parseStart);
-      return enqueue(payload, decision, conn, receivedAt);
+      return decided(decision);
     },
     receiveOversized(head, totalBytes, limit, conn) {
       counters.oversized++;
@@ -406,6 +430,12 @@ export function createIngest(options: IngestOptions): Ingest {
       return sum / 10;
     },
     flush: () => groups.flush(),
+    async drain() {
+      while ((options.decider?.pending ?? 0) > 0) await new Promise((r) => setTimeout(r, 1));
+      // The decisions just back were queued by their promises' continuations: let them run.
+      await new Promise((r) => setImmediate(r));
+      groups.flush();
+    },
     timings: () => clock.read(),
     noteAckWritten: (frameAt) => clock.inNode.add(clock.now() - frameAt),
     clock: clock.now,

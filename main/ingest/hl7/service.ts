@@ -11,7 +11,14 @@ import {
   type Listener,
   type TlsOptions,
 } from './listener';
-import { createIngest, type Ingest, type IngestAuditEntry, type StoredObservations } from './pipeline';
+import { decideWorkersAvailable, startDecidePool } from './decide-pool';
+import {
+  createIngest,
+  DEFAULT_KEEP_TYPES,
+  type Ingest,
+  type IngestAuditEntry,
+  type StoredObservations,
+} from './pipeline';
 
 export interface Hl7IngestConfig {
   readonly port: number;
@@ -23,6 +30,8 @@ export interface Hl7IngestConfig {
   /** Local codes merged into the vital-sign catalog (validated; see shared/catalog). */
   readonly localCodes?: readonly unknown[];
   readonly receiver?: { application: string; facility: string };
+  /** Threads that read frames beside the store's (decide-pool.ts); 0 = on the node's thread. */
+  readonly decideThreads?: number;
 }
 
 export interface Hl7IngestDeps {
@@ -69,6 +78,7 @@ export function hl7IngestConfig(config: NodeConfig): Hl7IngestConfig {
     maxFrameBytes: config.mllpMaxFrameBytes,
     keepTypes: config.hl7KeepTypes,
     localCodes: config.localCodes,
+    decideThreads: config.mllpDecideThreads,
     receiver: { application: 'VitalMesh', facility: config.facilityName },
     tls: tls && {
       cert: read('certificate', tls.certFile),
@@ -86,11 +96,20 @@ export async function startHl7Ingest(
 ): Promise<Hl7IngestService> {
   const logger = deps.logger.child({ module: 'hl7' });
   const catalog = createVitalCatalog(config.localCodes ?? []);
+  const keepTypes = config.keepTypes ?? DEFAULT_KEEP_TYPES;
+  const threads = config.decideThreads ?? 0;
+  if (threads > 0 && !decideWorkersAvailable())
+    logger.warn('this build has no HL7 decide worker; frames are read on the node thread');
+  const decider =
+    threads > 0 && decideWorkersAvailable()
+      ? startDecidePool({ threads, localCodes: config.localCodes ?? [], keepTypes, logger })
+      : undefined;
   const ingest = createIngest({
     db: deps.db,
     catalog,
     logger,
-    keepTypes: config.keepTypes,
+    decider,
+    keepTypes,
     receiver: config.receiver,
     onAudit: deps.onAudit,
     onStored: deps.onStored,
@@ -109,6 +128,7 @@ export async function startHl7Ingest(
       onConnectionClosed: deps.onConnectionClosed,
     });
   } catch (error) {
+    await decider?.close();
     const code = (error as NodeJS.ErrnoException).code;
     const where = `${config.host ?? '127.0.0.1'}:${config.port}`;
     if (code === 'EADDRINUSE')
@@ -127,6 +147,7 @@ export async function startHl7Ingest(
     connections: () => listener.connections(),
     close: async () => {
       await listener.close();
+      await decider?.close();
       ingest.close();
     },
   };

@@ -1,0 +1,113 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createVitalCatalog } from '../../../shared/catalog/vital-signs';
+import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
+import { PatientVitals, seededRandom } from '../../simulator/vitals';
+import { buildAcks } from './ack';
+import { decide, type Decision } from './decide';
+import { startDecidePool } from './decide-pool';
+import { FIXTURES } from './fixtures-path';
+import { silentLogger } from './test-support';
+
+/** A local code, so the worker is seen to build its catalog from the node's configuration. */
+const LOCAL_CODES = [{ code: 'HRX', system: 'ACME', id: 'hr' }];
+const options = { catalog: createVitalCatalog(LOCAL_CODES), keepTypes: ['ADT'] };
+const pool = startDecidePool({
+  threads: 2,
+  localCodes: LOCAL_CODES,
+  keepTypes: ['ADT'],
+  logger: silentLogger(),
+});
+afterAll(() => pool.close());
+
+/** What the node does with a decision: the rows it writes and the ACKs it sends. */
+function effect(d: Decision) {
+  const acks = buildAcks({
+    message: d.message,
+    code: d.kind === 'reject' ? d.code : 'AA',
+    text: d.kind === 'reject' ? d.reason : 'ok',
+    issues: d.kind === 'reject' ? d.issues : [],
+    receiver: { application: 'VitalMesh', facility: 'Test' },
+    now: new Date(Date.UTC(2026, 0, 1)),
+    ackControlId: 'ACK1',
+  });
+  const msh = d.message;
+  return {
+    kind: d.kind,
+    sender: msh ? `${msh.get(msh.msh, 3)}|${msh.get(msh.msh, 4)}` : undefined,
+    controlId: msh?.controlId,
+    type: msh && `${msh.type}^${msh.trigger}`,
+    charset: msh?.charset,
+    results: d.kind === 'store' ? d.results : undefined,
+    observationCount: d.kind === 'store' ? d.observationCount : undefined,
+    reason: d.kind === 'reject' ? d.reason : undefined,
+    acks,
+  };
+}
+
+describe('deciding frames on worker threads', () => {
+  it('decides every message of the shared corpus exactly as this thread does', async () => {
+    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.hl7'));
+    expect(files.length).toBeGreaterThan(20);
+    const at = Date.UTC(2026, 0, 1, 12);
+    // All at once: they travel in one batch, and each answer must still be its own frame's.
+    const pooled = await Promise.all(files.map((f) => pool.decide(readFileSync(join(FIXTURES, f)), at)));
+    files.forEach((f, i) => {
+      const inline = decide(readFileSync(join(FIXTURES, f)), options, at);
+      expect(effect(pooled[i] as Decision), f).toEqual(effect(inline));
+    });
+    expect(pool.pending).toBe(0);
+  });
+
+  it('maps a local code from the configuration in the worker', async () => {
+    const text = pcd01Message(
+      simulatedBed(0, seededRandom(3), 'ICU', 0),
+      new PatientVitals(seededRandom(3)).next(),
+      'LOCAL1',
+      Date.UTC(2026, 0, 1),
+    ).replace('147842^MDC_ECG_HEART_RATE^MDC', 'HRX^heart rate^ACME');
+    const d = await pool.decide(Buffer.from(text), Date.now());
+    expect(d.kind).toBe('store');
+    const codes = d.kind === 'store' ? d.results[0]?.observations.map((o) => o.code) : [];
+    expect(codes).toContain('hr');
+  });
+
+  it('answers many frames from many turns, each with its own decision', async () => {
+    const random = seededRandom(5);
+    const frames = Array.from({ length: 300 }, (_, i) =>
+      Buffer.from(
+        pcd01Message(
+          simulatedBed(i % 20, random, 'ICU', i % 20),
+          new PatientVitals(random).next(),
+          `C${i}`,
+          Date.now(),
+        ),
+      ),
+    );
+    const decided: Promise<Decision>[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      decided.push(pool.decide(frames[i] as Buffer, Date.now()));
+      if (i % 37 === 0) await new Promise((r) => setImmediate(r));
+    }
+    const all = await Promise.all(decided);
+    expect(all.map((d) => d.message?.controlId)).toEqual(frames.map((_, i) => `C${i}`));
+  });
+
+  it('refuses to start with local codes the catalog rejects, naming the code', () => {
+    expect(() =>
+      startDecidePool({
+        threads: 1,
+        localCodes: [{ code: 'X', system: 'ACME', id: 'brand-new' }],
+        keepTypes: [],
+        logger: silentLogger(),
+      }),
+    ).toThrow(/ACME\|X.*needs display and ucum/);
+  });
+
+  it('refuses frames once closed, so nothing is left waiting', async () => {
+    const closing = startDecidePool({ threads: 1, localCodes: [], keepTypes: [], logger: silentLogger() });
+    await closing.close();
+    await expect(closing.decide(Buffer.from('MSH|^~\\&|'), Date.now())).rejects.toThrow(/stopping/);
+  });
+});

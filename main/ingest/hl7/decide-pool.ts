@@ -1,0 +1,225 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { createVitalCatalog } from '../../../shared/catalog/vital-signs';
+import type { Logger } from '../../log/logger';
+import type { Decision } from './decide';
+import { fromWire, type WireDecision } from './wire-decision';
+
+/**
+ * Parses and maps frames (decide.ts) on worker threads. The thread that owns the store is the
+ * ingest's bottleneck: under bench/ingest.ts a third of its time went to reading messages, which
+ * needs no store at all. Frames that arrive in one turn of the event loop go to a worker as one
+ * batch in one transferred buffer; the worker answers with the batch's decisions.
+ */
+export interface Decider {
+  /** The frame's decision; rejects only when its worker failed (the caller answers AR). */
+  decide(frame: Buffer, receivedAt: number): Promise<Decision>;
+  /** Decisions not yet back. */
+  readonly pending: number;
+  close(): Promise<void>;
+}
+
+export interface DecideWorkerData {
+  /** The configured local codes (VitalCatalog is built from them in the worker). */
+  readonly localCodes: readonly unknown[];
+  readonly keepTypes: readonly string[];
+}
+
+/** Posted to a worker: the frames back to back in `bytes`, frame i ending at ends[i]. */
+export interface DecideBatch {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly ends: readonly number[];
+  readonly receivedAt: readonly number[];
+}
+
+export interface DecideReply {
+  readonly id: number;
+  readonly decisions: readonly (WireDecision | { kind: 'error'; message: string })[];
+}
+
+export interface DecidePoolOptions extends DecideWorkerData {
+  readonly threads: number;
+  readonly logger: Logger;
+}
+
+interface Waiting {
+  readonly resolve: (d: Decision) => void;
+  readonly reject: (e: Error) => void;
+}
+
+// Defined by scripts/build-main.mjs in the bundles, which ship the worker beside themselves.
+declare const __vmBundleDir: string | undefined;
+
+/**
+ * How to start the worker: the bundle beside a bundled node; from source (tests, benchmarks,
+ * `npm start` through tsx), a bootstrap that registers tsx in the worker before importing the
+ * TypeScript (on Node 20 `execArgv: ['--import', 'tsx']` loads the entry before the hooks).
+ */
+function workerEntry(): { source: string; eval: boolean } {
+  if (typeof __vmBundleDir === 'string') {
+    // electron-builder.yml unpacks it from the app's archive.
+    const dir = __vmBundleDir.replace(/([\\/])app\.asar([\\/]|$)/, '$1app.asar.unpacked$2');
+    return { source: join(dir, 'decide-worker.cjs'), eval: false };
+  }
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const file = fileURLToPath(new URL('./decide-worker.ts', import.meta.url));
+  return {
+    source: `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`,
+    eval: true,
+  };
+}
+
+/** True when this build can start decide workers (a bundle built without one can't). */
+export function decideWorkersAvailable(): boolean {
+  const entry = workerEntry();
+  return entry.eval || existsSync(entry.source);
+}
+
+/** One thread where the machine has a core beside the store's; none on a single core. */
+export const defaultDecideThreads = (): number => (availableParallelism() > 1 ? 1 : 0);
+
+/** A worker that dies this soon after its start is restarted only after a pause, doubling. */
+const EARLY_EXIT_MS = 1000;
+const MAX_RESPAWN_DELAY_MS = 30_000;
+
+/** Throws CatalogConfigError, here and at once, for local codes a worker would die on. */
+export function startDecidePool(options: DecidePoolOptions): Decider {
+  const { logger } = options;
+  createVitalCatalog(options.localCodes);
+  const entry = workerEntry();
+  const workerData: DecideWorkerData = {
+    localCodes: options.localCodes,
+    keepTypes: options.keepTypes.map((t) => t.toUpperCase()),
+  };
+  let closing = false;
+  let nextBatch = 1;
+  let pending = 0;
+  let turn = 0;
+
+  interface Thread {
+    worker: Worker;
+    readonly batches: Map<number, Waiting[]>;
+  }
+  let respawnDelayMs = 0;
+  const spawn = (index: number): Thread => {
+    const startedAt = Date.now();
+    const worker = new Worker(entry.source, { workerData, eval: entry.eval });
+    // A worker that is only waiting for frames must not keep the process alive.
+    worker.unref();
+    const thread: Thread = { worker, batches: new Map() };
+    worker.on('message', (reply: DecideReply) => {
+      const waiting = thread.batches.get(reply.id);
+      if (!waiting) return;
+      thread.batches.delete(reply.id);
+      reply.decisions.forEach((d, i) => {
+        const w = waiting[i] as Waiting;
+        pending--;
+        if (d.kind === 'error') w.reject(new Error(d.message));
+        else w.resolve(fromWire(d));
+      });
+    });
+    const fail = (error: Error) => {
+      for (const waiting of thread.batches.values()) {
+        for (const w of waiting) {
+          pending--;
+          w.reject(error);
+        }
+      }
+      thread.batches.clear();
+    };
+    worker.on('error', (error) => {
+      logger.error({ err: error, thread: index }, 'an HL7 decide worker failed; starting another');
+      fail(error);
+    });
+    worker.on('exit', (code) => {
+      fail(new Error(`the HL7 decide worker exited (code ${code})`));
+      threads[index] = undefined;
+      if (closing) return;
+      // One that keeps dying at its start (a bug, no memory) is not restarted in a tight loop.
+      respawnDelayMs =
+        Date.now() - startedAt < EARLY_EXIT_MS
+          ? Math.min(MAX_RESPAWN_DELAY_MS, respawnDelayMs * 2 || 100)
+          : 0;
+      setTimeout(() => {
+        if (!closing) threads[index] = spawn(index);
+      }, respawnDelayMs).unref();
+    });
+    return thread;
+  };
+  const threads: (Thread | undefined)[] = Array.from({ length: Math.max(1, options.threads) }, (_, i) =>
+    spawn(i),
+  );
+
+  let frames: Buffer[] = [];
+  let times: number[] = [];
+  let waiting: Waiting[] = [];
+  let scheduled = false;
+
+  const post = () => {
+    scheduled = false;
+    if (frames.length === 0) return;
+    const batch = { frames, receivedAt: times, waiting };
+    frames = [];
+    times = [];
+    waiting = [];
+    let thread: Thread | undefined;
+    for (let tries = 0; tries < threads.length && !thread; tries++) thread = threads[turn++ % threads.length];
+    if (!thread) {
+      const error = new Error('the HL7 decide workers are restarting');
+      for (const w of batch.waiting) {
+        pending--;
+        w.reject(error);
+      }
+      return;
+    }
+    let total = 0;
+    for (const f of batch.frames) total += f.length;
+    // Its own ArrayBuffer, so it can be transferred: a Buffer may be a view of a shared pool.
+    const bytes = new Uint8Array(total);
+    const ends: number[] = [];
+    let at = 0;
+    for (const f of batch.frames) {
+      bytes.set(f, at);
+      at += f.length;
+      ends.push(at);
+    }
+    const id = nextBatch++;
+    thread.batches.set(id, batch.waiting);
+    thread.worker.postMessage({ id, bytes, ends, receivedAt: batch.receivedAt } satisfies DecideBatch, [
+      bytes.buffer,
+    ]);
+  };
+
+  return {
+    decide(frame, receivedAt) {
+      if (closing) return Promise.reject(new Error('the HL7 decide workers are stopping'));
+      return new Promise<Decision>((resolve, reject) => {
+        frames.push(frame);
+        times.push(receivedAt);
+        waiting.push({ resolve, reject });
+        pending++;
+        if (!scheduled) {
+          scheduled = true;
+          // Every socket read of this turn joins the batch.
+          setImmediate(post);
+        }
+      });
+    },
+    get pending() {
+      return pending;
+    },
+    async close() {
+      closing = true;
+      post();
+      // What is being decided is answered first; a worker that hangs doesn't hold shutdown.
+      const until = Date.now() + 2000;
+      while (pending > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+      await Promise.all(threads.flatMap((t) => (t ? [t.worker.terminate()] : [])));
+    },
+  };
+}
