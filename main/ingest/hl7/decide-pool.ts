@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { createVitalCatalog } from '../../../shared/catalog/vital-signs';
 import type { Logger } from '../../log/logger';
 import type { Decision } from './decide';
-import { fromWire, type WireDecision } from './wire-decision';
+import { readWireBatch, type WireBatch } from './wire-decision';
 
 /**
  * Parses and maps frames (decide.ts) on worker threads. The thread that owns the store is the
@@ -39,7 +39,7 @@ export interface DecideBatch {
 
 export interface DecideReply {
   readonly id: number;
-  readonly decisions: readonly (WireDecision | { kind: 'error'; message: string })[];
+  readonly decisions: WireBatch;
 }
 
 export interface DecidePoolOptions extends DecideWorkerData {
@@ -116,11 +116,11 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
       const waiting = thread.batches.get(reply.id);
       if (!waiting) return;
       thread.batches.delete(reply.id);
-      reply.decisions.forEach((d, i) => {
+      readWireBatch(reply.decisions).forEach((d, i) => {
         const w = waiting[i] as Waiting;
         pending--;
-        if (d.kind === 'error') w.reject(new Error(d.message));
-        else w.resolve(fromWire(d));
+        if (d instanceof Error) w.reject(d);
+        else w.resolve(d);
       });
     });
     const fail = (error: Error) => {

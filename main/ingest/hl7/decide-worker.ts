@@ -7,23 +7,24 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createVitalCatalog } from '../../../shared/catalog/vital-signs';
 import { decide } from './decide';
 import type { DecideBatch, DecideReply, DecideWorkerData } from './decide-pool';
-import { toWire } from './wire-decision';
+import { WireBatchWriter } from './wire-decision';
 
 const data = workerData as DecideWorkerData;
 const options = { catalog: createVitalCatalog(data.localCodes), keepTypes: data.keepTypes };
 
 parentPort?.on('message', (batch: DecideBatch) => {
   const bytes = Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset, batch.bytes.byteLength);
-  const decisions: DecideReply['decisions'][number][] = [];
+  const out = new WireBatchWriter();
   let start = 0;
   for (let i = 0; i < batch.ends.length; i++) {
     const end = batch.ends[i] as number;
     try {
-      decisions.push(toWire(decide(bytes.subarray(start, end), options, batch.receivedAt[i] as number)));
+      out.add(decide(bytes.subarray(start, end), options, batch.receivedAt[i] as number));
     } catch (error) {
-      decisions.push({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+      out.addError(error instanceof Error ? error.message : String(error));
     }
     start = end;
   }
-  parentPort?.postMessage({ id: batch.id, decisions } satisfies DecideReply);
+  const { batch: decisions, transfer } = out.finish();
+  parentPort?.postMessage({ id: batch.id, decisions } satisfies DecideReply, transfer);
 });

@@ -4,7 +4,6 @@ import { GroupCommit } from './group-commit';
 /** A queue and a commit whose duration is chosen, on the real clock and real timers. */
 function harness(commitMs: number, maxWaitMs = 50) {
   const queue: number[] = [];
-  const incoming = { count: 0 };
   const commits: number[][] = [];
   const spin = (ms: number) => {
     const until = performance.now() + ms;
@@ -19,7 +18,6 @@ function harness(commitMs: number, maxWaitMs = 50) {
       spin(commitMs);
     },
     clock: () => performance.now(),
-    incoming: () => incoming.count,
     maxBatch: 1000,
     maxWaitMs,
   });
@@ -29,7 +27,7 @@ function harness(commitMs: number, maxWaitMs = 50) {
       groups.queued();
     }
   };
-  return { queue, commits, groups, add, incoming };
+  return { queue, commits, groups, add };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,21 +55,6 @@ describe('GroupCommit', () => {
     }
     await sleep(160);
     expect(h.commits.slice(1).map((c) => c.length)).toEqual([25]);
-  });
-
-  it('waits for messages still being read, as for ones that keep arriving', async () => {
-    const h = harness(100);
-    h.add(1);
-    await sleep(110);
-    // Ten arrive; twenty more are being read on a worker and come in a burst 8 ms later, after
-    // polls that saw the queue unchanged.
-    h.add(10);
-    h.incoming.count = 20;
-    await sleep(8);
-    h.incoming.count = 0;
-    h.add(20);
-    await sleep(160);
-    expect(h.commits.slice(1).map((c) => c.length)).toEqual([30]);
   });
 
   it('never waits longer than its budget while messages keep coming', async () => {

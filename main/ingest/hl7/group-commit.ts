@@ -16,11 +16,6 @@ export interface GroupCommitOptions {
   readonly queued: () => number;
   /** Commits everything queued. */
   readonly commit: () => void;
-  /**
-   * Messages received and still being read (decide-pool.ts): they will be queued in a moment, so
-   * a poll that sees them is not a quiet one.
-   */
-  readonly incoming?: () => number;
   /** Milliseconds, monotonic (performance.now()). */
   readonly clock: () => number;
   /** A group of this many is committed without waiting. */
@@ -77,7 +72,7 @@ export class GroupCommit {
     // turn that queued them) is not waiting.
     this.waitingSince ??= now;
     const length = queued();
-    this.quiet = length > this.seen || (this.options.incoming?.() ?? 0) > 0 ? 0 : this.quiet + 1;
+    this.quiet = length > this.seen ? 0 : this.quiet + 1;
     this.seen = length;
     const budget = Math.min(maxWaitMs, this.lastCommitMs / 2);
     if (

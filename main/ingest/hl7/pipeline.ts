@@ -349,7 +349,6 @@ export function createIngest(options: IngestOptions): Ingest {
   const groups = new GroupCommit({
     queued: () => queue.length,
     commit: commitQueued,
-    incoming: () => options.decider?.pending ?? 0,
     clock: clock.now,
     maxBatch,
     maxWaitMs: options.maxGroupWaitMs ?? 10,
