@@ -6,7 +6,7 @@ import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
 import { PatientVitals, seededRandom } from '../../simulator/vitals';
 import { buildAcks } from './ack';
 import { decide, type Decision } from './decide';
-import { startDecidePool } from './decide-pool';
+import { startDecidePool, unpacked } from './decide-pool';
 import { FIXTURES } from './fixtures-path';
 import { silentLogger } from './test-support';
 
@@ -103,6 +103,17 @@ describe('deciding frames on worker threads', () => {
         logger: silentLogger(),
       }),
     ).toThrow(/ACME\|X.*needs display and ucum/);
+  });
+
+  it("starts a packaged desktop app's worker from outside its archive", () => {
+    expect(unpacked('/opt/VitalMesh/resources/app.asar/dist/desktop')).toBe(
+      '/opt/VitalMesh/resources/app.asar.unpacked/dist/desktop',
+    );
+    expect(unpacked('C:\\VitalMesh\\resources\\app.asar\\dist\\desktop')).toBe(
+      'C:\\VitalMesh\\resources\\app.asar.unpacked\\dist\\desktop',
+    );
+    // A checkout or an npm install runs its bundle where it is.
+    expect(unpacked('/srv/vitalmesh/dist')).toBe('/srv/vitalmesh/dist');
   });
 
   it('refuses frames once closed, so nothing is left waiting', async () => {

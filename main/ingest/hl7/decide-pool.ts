@@ -55,17 +55,18 @@ interface Waiting {
 // Defined by scripts/build-main.mjs in the bundles, which ship the worker beside themselves.
 declare const __vmBundleDir: string | undefined;
 
+/** A directory inside the packaged app's archive, as electron-builder.yml unpacks it beside. */
+export const unpacked = (dir: string): string =>
+  dir.replace(/([\\/])app\.asar([\\/]|$)/, '$1app.asar.unpacked$2');
+
 /**
  * How to start the worker: the bundle beside a bundled node; from source (tests, benchmarks,
  * `npm start` through tsx), a bootstrap that registers tsx in the worker before importing the
  * TypeScript (on Node 20 `execArgv: ['--import', 'tsx']` loads the entry before the hooks).
  */
 function workerEntry(): { source: string; eval: boolean } {
-  if (typeof __vmBundleDir === 'string') {
-    // electron-builder.yml unpacks it from the app's archive.
-    const dir = __vmBundleDir.replace(/([\\/])app\.asar([\\/]|$)/, '$1app.asar.unpacked$2');
-    return { source: join(dir, 'decide-worker.cjs'), eval: false };
-  }
+  if (typeof __vmBundleDir === 'string')
+    return { source: join(unpacked(__vmBundleDir), 'decide-worker.cjs'), eval: false };
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const file = fileURLToPath(new URL('./decide-worker.ts', import.meta.url));
   return {
