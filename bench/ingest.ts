@@ -168,6 +168,7 @@ async function ingestRun(connections: number) {
   const listener = await startListener({ ingest, logger, port: 0 });
   try {
     const cpu0 = process.cpuUsage();
+    const loop0 = performance.eventLoopUtilization();
     const r = await runLoad({
       port: listener.port,
       connections,
@@ -177,6 +178,8 @@ async function ingestRun(connections: number) {
       beds: BEDS,
       tag: `c${connections}`,
     });
+    // How busy the thread that owns the store was: near 1, it is what limits the ingest.
+    const storeThreadBusy = performance.eventLoopUtilization(loop0).utilization;
     const c = ingest.counters;
     // The node's own CPU per message (warm-up included), whatever share of the machine it got.
     const cpuPerMessage = cpuMicros(cpu0) / Math.max(1, c.received);
@@ -191,6 +194,7 @@ async function ingestRun(connections: number) {
       storedObsPerMessage: Number(obsPerMessage.toFixed(2)),
       messagesPerCommit: Number((c.received / Math.max(1, c.commits)).toFixed(1)),
       nodeCpuMicrosPerMessage: Math.round(cpuPerMessage),
+      storeThreadBusyRatio: Number(storeThreadBusy.toFixed(3)),
       notAccepted: r.notAccepted,
       ackP50Ms: r.p50Ms,
       ackP99Ms: r.p99Ms,

@@ -134,13 +134,14 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
       thread.batches.clear();
     };
     worker.on('error', (error) => {
-      logger.error({ err: error, thread: index }, 'an HL7 decide worker failed; starting another');
+      logger.error({ err: error, thread: index }, 'an HL7 decide worker failed');
       fail(error);
     });
     worker.on('exit', (code) => {
       fail(new Error(`the HL7 decide worker exited (code ${code})`));
       threads[index] = undefined;
       if (closing) return;
+      logger.warn({ code, thread: index }, 'an HL7 decide worker stopped; starting another');
       // One that keeps dying at its start (a bug, no memory) is not restarted in a tight loop.
       respawnDelayMs =
         Date.now() - startedAt < EARLY_EXIT_MS

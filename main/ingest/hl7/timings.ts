@@ -10,7 +10,10 @@ export interface Percentiles {
 /** Where a message's time in the node goes, over the last few thousand messages. */
 export interface IngestTimings {
   readonly samples: number;
-  /** Frame complete → parsed and queued (the HL7 read and the catalog mapping). */
+  /**
+   * Frame complete → parsed and queued (the HL7 read and the catalog mapping; with a decide worker,
+   * its way there and back too).
+   */
   readonly parseMs: Percentiles;
   /** Queued → its group commit begins (waiting for the event loop's next turn). */
   readonly queueMs: Percentiles;
