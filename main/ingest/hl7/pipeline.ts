@@ -300,10 +300,16 @@ export function createIngest(options: IngestOptions): Ingest {
     const startedAt = clock.now();
     for (const job of jobs) clock.queue.add(startedAt - job.queuedAt);
     try {
-      db.transaction(() => {
-        const seen = new Set<string>();
-        for (const job of jobs) results.push(write(job, seen, stored));
-      })();
+      try {
+        db.transaction(() => {
+          const seen = new Set<string>();
+          for (const job of jobs) results.push(write(job, seen, stored));
+        })();
+      } catch (error) {
+        repo.rolledBack();
+        throw error;
+      }
+      repo.committed();
       counters.commits++;
       clock.committed(jobs.length, clock.now() - startedAt);
     } catch (error) {

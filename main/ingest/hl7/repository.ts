@@ -75,9 +75,17 @@ function prepareStatements(db: Db) {
   };
 }
 
+const DEVICE_SEEN_RESOLUTION_MS = 1000;
+/** Bounds the memory of a node that hears from very many devices over its life. */
+const MAX_REMEMBERED_DEVICES = 10_000;
+
 /** The ingest's writes, as prepared statements on the store's connection. Call inside a transaction. */
 export class IngestRepository {
   private readonly s: ReturnType<typeof prepareStatements>;
+  /** Devices as committed: id and the last_seen_at written. */
+  private readonly devices = new Map<string, { id: number; at: number }>();
+  /** Devices written by the open transaction. */
+  private readonly uncommittedDevices = new Map<string, { id: number; at: number }>();
 
   constructor(readonly db: Db) {
     this.s = prepareStatements(db);
@@ -205,8 +213,29 @@ export class IngestRepository {
     return { id: first, conflicts };
   }
 
+  /**
+   * The device's id, its last_seen_at moved on at most once a second: a gateway's monitors send
+   * several messages a second each, and the upsert rewrote a devices page in every commit for a
+   * time the screens show to the second (and the silent-feed probe reads in tens of seconds).
+   */
   upsertDevice(identifier: string, kind: string | undefined, now: number): number {
-    return (this.s.upsertDevice.get(identifier, kind ?? null, now, now) as { id: number }).id;
+    const known = this.uncommittedDevices.get(identifier) ?? this.devices.get(identifier);
+    if (known && now - known.at < DEVICE_SEEN_RESOLUTION_MS) return known.id;
+    const id = (this.s.upsertDevice.get(identifier, kind ?? null, now, now) as { id: number }).id;
+    this.uncommittedDevices.set(identifier, { id, at: now });
+    return id;
+  }
+
+  /** The transaction committed: what it wrote may be relied on. */
+  committed(): void {
+    if (this.devices.size + this.uncommittedDevices.size > MAX_REMEMBERED_DEVICES) this.devices.clear();
+    for (const [identifier, seen] of this.uncommittedDevices) this.devices.set(identifier, seen);
+    this.uncommittedDevices.clear();
+  }
+
+  /** The transaction rolled back: a device it created doesn't exist. */
+  rolledBack(): void {
+    this.uncommittedDevices.clear();
   }
 
   insertObservation(

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
+import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
+import { PatientVitals, seededRandom } from '../../simulator/vitals';
+import { createIngest, type Ingest } from './pipeline';
+import { openScratchStore, silentLogger } from './test-support';
+
+const conn = { id: 1, remote: '127.0.0.1:50000' };
+const msa = (ack: Buffer) => /\rMSA\|(\w+)\|([^|\r]*)\|?([^|\r]*)/.exec(ack.toString('utf8'))?.slice(1) ?? [];
+
+/** A PCD-01 message from bed `index`'s monitor (one device per bed), its heart rate set. */
+function message(index: number, controlId: string, heartRate: number): Buffer {
+  const vitals = { ...new PatientVitals(seededRandom(index + 1)).next(), hr: heartRate };
+  return Buffer.from(
+    pcd01Message(simulatedBed(index, seededRandom(index + 1)), vitals, controlId, Date.now()),
+  );
+}
+
+let store: ReturnType<typeof openScratchStore>;
+let ingest: Ingest;
+
+beforeEach(() => {
+  store = openScratchStore();
+  ingest = createIngest({ db: store.db, catalog: DEFAULT_CATALOG, logger: silentLogger() });
+  // A message the store refuses, as a full disk or a bug would: its group's transaction fails.
+  store.db.exec(`CREATE TEMP TRIGGER refuse_999 BEFORE INSERT ON observations WHEN NEW.value_num = 999
+    BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`);
+});
+
+afterEach(() => {
+  ingest.close();
+  store.close();
+});
+
+describe('a group commit that fails', () => {
+  it('stores its other messages one by one, with the devices they name, and answers the failing one AR', async () => {
+    // One group: a new bed's first message, and a message the store refuses.
+    const first = ingest.receive(message(7, 'NEW-1', 80), conn);
+    const poison = ingest.receive(message(8, 'POISON-1', 999), conn);
+    const [[good], [bad]] = await Promise.all([first, poison]);
+    expect(msa(good!)[0]).toBe('AA');
+    expect(msa(bad!)).toEqual(['AR', 'POISON-1', 'the node could not store the message; resend later']);
+    // The device the rolled-back group had created was created again, not remembered from it:
+    // the next message from that monitor, within the same second, is stored against it.
+    const [again] = await ingest.receive(message(7, 'NEW-2', 81), conn);
+    expect(msa(again!)[0]).toBe('AA');
+    const rows = store.db
+      .prepare(
+        `SELECT m.control_id, d.identifier FROM observations o JOIN hl7_messages m ON m.id = o.message_id
+         JOIN devices d ON d.id = o.device_id WHERE o.code = 'hr' ORDER BY o.id`,
+      )
+      .all();
+    const device = `${simulatedBed(7, seededRandom(8)).eui64}^EUI-64`;
+    expect(rows).toEqual([
+      { control_id: 'NEW-1', identifier: device },
+      { control_id: 'NEW-2', identifier: device },
+    ]);
+    // Not kept: AR tells its sender to send it again.
+    const kept = store.db.prepare("SELECT count(*) AS n FROM hl7_messages WHERE control_id = 'POISON-1'");
+    expect(kept.get()).toEqual({ n: 0 });
+  });
+});
