@@ -3,10 +3,10 @@ import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
 import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
 import { PatientVitals, seededRandom } from '../../simulator/vitals';
 import { createIngest, type Ingest } from './pipeline';
-import { openScratchStore, silentLogger } from './test-support';
+import { msaOf, openScratchStore, silentLogger } from './test-support';
 
 const conn = { id: 1, remote: '127.0.0.1:50000' };
-const msa = (ack: Buffer) => /\rMSA\|(\w+)\|([^|\r]*)\|?([^|\r]*)/.exec(ack.toString('utf8'))?.slice(1) ?? [];
+const msa = (ack: Buffer) => msaOf(ack.toString('utf8'));
 
 /** A PCD-01 message from bed `index`'s monitor (one device per bed), its heart rate set. */
 function message(index: number, controlId: string, heartRate: number): Buffer {
@@ -38,12 +38,13 @@ describe('a group commit that fails', () => {
     const first = ingest.receive(message(7, 'NEW-1', 80), conn);
     const poison = ingest.receive(message(8, 'POISON-1', 999), conn);
     const [[good], [bad]] = await Promise.all([first, poison]);
-    expect(msa(good!)[0]).toBe('AA');
-    expect(msa(bad!)).toEqual(['AR', 'POISON-1', 'the node could not store the message; resend later']);
+    expect(msa(good!).code).toBe('AA');
+    expect(msa(bad!)).toEqual({ code: 'AR', text: 'the node could not store the message; resend later' });
+    expect(bad!.toString('utf8')).toContain('\rMSA|AR|POISON-1|');
     // The device the rolled-back group had created was created again, not remembered from it:
     // the next message from that monitor, within the same second, is stored against it.
     const [again] = await ingest.receive(message(7, 'NEW-2', 81), conn);
-    expect(msa(again!)[0]).toBe('AA');
+    expect(msa(again!).code).toBe('AA');
     const rows = store.db
       .prepare(
         `SELECT m.control_id, d.identifier FROM observations o JOIN hl7_messages m ON m.id = o.message_id
