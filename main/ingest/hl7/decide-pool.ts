@@ -99,7 +99,6 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
   };
   let closing = false;
   let nextBatch = 1;
-  let pending = 0;
   let turn = 0;
 
   interface Thread {
@@ -119,18 +118,12 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
       thread.batches.delete(reply.id);
       readWireBatch(reply.decisions).forEach((d, i) => {
         const w = waiting[i] as Waiting;
-        pending--;
         if (d instanceof Error) w.reject(d);
         else w.resolve(d);
       });
     });
     const fail = (error: Error) => {
-      for (const waiting of thread.batches.values()) {
-        for (const w of waiting) {
-          pending--;
-          w.reject(error);
-        }
-      }
+      for (const waiting of thread.batches.values()) for (const w of waiting) w.reject(error);
       thread.batches.clear();
     };
     worker.on('error', (error) => {
@@ -161,6 +154,12 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
   let times: number[] = [];
   let waiting: Waiting[] = [];
   let scheduled = false;
+  /** Frames not yet posted, and those a worker holds. */
+  const pending = (): number => {
+    let n = waiting.length;
+    for (const t of threads) for (const batch of t?.batches.values() ?? []) n += batch.length;
+    return n;
+  };
 
   const post = () => {
     scheduled = false;
@@ -173,10 +172,7 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     for (let tries = 0; tries < threads.length && !thread; tries++) thread = threads[turn++ % threads.length];
     if (!thread) {
       const error = new Error('the HL7 decide workers are restarting');
-      for (const w of batch.waiting) {
-        pending--;
-        w.reject(error);
-      }
+      for (const w of batch.waiting) w.reject(error);
       return;
     }
     let total = 0;
@@ -204,7 +200,6 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
         frames.push(frame);
         times.push(receivedAt);
         waiting.push({ resolve, reject });
-        pending++;
         if (!scheduled) {
           scheduled = true;
           // Every socket read of this turn joins the batch.
@@ -213,14 +208,14 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
       });
     },
     get pending() {
-      return pending;
+      return pending();
     },
     async close() {
       closing = true;
       post();
       // What is being decided is answered first; a worker that hangs doesn't hold shutdown.
       const until = Date.now() + 2000;
-      while (pending > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+      while (pending() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
       await Promise.all(threads.flatMap((t) => (t ? [t.worker.terminate()] : [])));
     },
   };
