@@ -98,12 +98,12 @@ export async function startHl7Ingest(
   const catalog = createVitalCatalog(config.localCodes ?? []);
   const keepTypes = config.keepTypes ?? DEFAULT_KEEP_TYPES;
   const threads = config.decideThreads ?? 0;
-  if (threads > 0 && !decideWorkersAvailable())
+  const workers = threads > 0 && decideWorkersAvailable();
+  if (threads > 0 && !workers)
     logger.warn('this build has no HL7 decide worker; frames are read on the node thread');
-  const decider =
-    threads > 0 && decideWorkersAvailable()
-      ? startDecidePool({ threads, localCodes: config.localCodes ?? [], keepTypes, logger })
-      : undefined;
+  const decider = workers
+    ? startDecidePool({ threads, localCodes: config.localCodes ?? [], keepTypes, logger })
+    : undefined;
   const ingest = createIngest({
     db: deps.db,
     catalog,

@@ -55,7 +55,10 @@ type WireDecision =
 const PATIENT_STRINGS = ['family', 'given', 'birthDate', 'sex', 'zip', 'unit', 'room', 'bed'] as const;
 /** An observation row, in this order; valueNum and observedAt are numbers, the rest strings. */
 const OBSERVATION_COLUMNS = 15;
+/** A string column's "undefined". */
 const NONE = -1;
+/** The device-kind column of an observation without a device (a device without a kind is NONE). */
+const NO_DEVICE = -2;
 
 export class WireBatchWriter {
   private readonly strings: string[] = [];
@@ -123,7 +126,7 @@ export class WireBatchWriter {
         this.str(o.subId),
         this.str(o.group),
         this.str(o.device?.identifier),
-        o.device ? this.str(o.device.kind) : NONE - 1,
+        o.device ? this.str(o.device.kind) : NO_DEVICE,
         this.str(o.abnormalFlags),
         this.str(o.status),
       );
@@ -199,7 +202,7 @@ export function readWireBatch(batch: WireBatch): (Decision | Error)[] {
         subId: str(n[at + 9]!),
         group: str(n[at + 10]!),
         device:
-          deviceKind === NONE - 1 ? undefined : { identifier: must(n[at + 11]!), kind: str(deviceKind) },
+          deviceKind === NO_DEVICE ? undefined : { identifier: must(n[at + 11]!), kind: str(deviceKind) },
         abnormalFlags: str(n[at + 13]!),
         status: str(n[at + 14]!),
       });
