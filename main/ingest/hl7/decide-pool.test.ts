@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createVitalCatalog } from '../../../shared/catalog/vital-signs';
 import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
@@ -120,5 +121,60 @@ describe('deciding frames on worker threads', () => {
     const closing = startDecidePool({ threads: 1, localCodes: [], keepTypes: [], logger: silentLogger() });
     await closing.close();
     await expect(closing.decide(Buffer.from('MSH|^~\\&|'), Date.now())).rejects.toThrow(/stopping/);
+  });
+});
+
+/** A PCD-01 message from bed `i`'s monitor, with control id `C<i>`. */
+const monitorFrame = (i: number) =>
+  Buffer.from(
+    pcd01Message(
+      simulatedBed(i % 20, seededRandom(i), 'ICU', i % 20),
+      new PatientVitals(seededRandom(i)).next(),
+      `C${i}`,
+      Date.now(),
+    ),
+  );
+
+const until = async (ready: () => boolean) => {
+  const give = Date.now() + 10_000;
+  while (!ready()) {
+    if (Date.now() > give) throw new Error('gave up waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('a decide worker that dies', () => {
+  it('fails the frames it held, refuses frames until another has started, then decides on it', async () => {
+    const workers: Worker[] = [];
+    const dying = startDecidePool({
+      threads: 1,
+      localCodes: [],
+      keepTypes: [],
+      logger: silentLogger(),
+      onWorkerStart: (w) => workers.push(w),
+    });
+    try {
+      // More frames than the worker reads before it is ended: it holds them all when it goes.
+      const held = Array.from({ length: 2000 }, (_, i) => dying.decide(monitorFrame(i), Date.now()));
+      await new Promise((r) => setImmediate(r));
+      expect(dying.pending).toBe(2000);
+      await workers[0]!.terminate();
+      const settled = await Promise.allSettled(held);
+      expect(settled.filter((s) => s.status === 'fulfilled')).toEqual([]);
+      expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/decide worker exited/);
+      expect(dying.pending).toBe(0);
+
+      // It died within a second of its start, so the next one starts after a pause; meanwhile
+      // frames are refused at once rather than left waiting.
+      expect(workers).toHaveLength(1);
+      await expect(dying.decide(monitorFrame(1), Date.now())).rejects.toThrow(/restarting/);
+
+      await until(() => workers.length === 2);
+      const d = await dying.decide(monitorFrame(7), Date.now());
+      expect(d.kind).toBe('store');
+      expect(d.message?.controlId).toBe('C7');
+    } finally {
+      await dying.close();
+    }
   });
 });

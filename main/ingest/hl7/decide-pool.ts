@@ -45,6 +45,8 @@ export interface DecideReply {
 export interface DecidePoolOptions extends DecideWorkerData {
   readonly threads: number;
   readonly logger: Logger;
+  /** Told of each worker as it starts; tests end one to see how its frames are answered. */
+  readonly onWorkerStart?: (worker: Worker, thread: number) => void;
 }
 
 interface Waiting {
@@ -112,6 +114,7 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     // A worker that is only waiting for frames must not keep the process alive.
     worker.unref();
     const thread: Thread = { worker, batches: new Map() };
+    options.onWorkerStart?.(worker, index);
     worker.on('message', (reply: DecideReply) => {
       const waiting = thread.batches.get(reply.id);
       if (!waiting) return;

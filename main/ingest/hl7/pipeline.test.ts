@@ -1,7 +1,9 @@
+import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
 import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
 import { PatientVitals, seededRandom } from '../../simulator/vitals';
+import { startDecidePool } from './decide-pool';
 import { createIngest, type Ingest } from './pipeline';
 import { msaOf, openScratchStore, silentLogger } from './test-support';
 
@@ -59,5 +61,59 @@ describe('a group commit that fails', () => {
     // Not kept: AR tells its sender to send it again.
     const kept = store.db.prepare("SELECT count(*) AS n FROM hl7_messages WHERE control_id = 'POISON-1'");
     expect(kept.get()).toEqual({ n: 0 });
+  });
+});
+
+describe('a decide worker that dies while it reads a message', () => {
+  it('answers AR naming the message, keeps it in quarantine, and stores its resend once', async () => {
+    const workers: Worker[] = [];
+    const decider = startDecidePool({
+      threads: 1,
+      localCodes: [],
+      keepTypes: ['ADT'],
+      logger: silentLogger(),
+      onWorkerStart: (w) => workers.push(w),
+    });
+    const viaWorker = createIngest({
+      db: store.db,
+      catalog: DEFAULT_CATALOG,
+      logger: silentLogger(),
+      decider,
+    });
+    try {
+      // With enough others in its batch that the worker is still reading when it goes.
+      const held = viaWorker.receive(message(3, 'HELD-1', 72), conn);
+      for (let i = 0; i < 500; i++) void viaWorker.receive(message(4, `OTHER-${i}`, 70), conn);
+      await new Promise((r) => setImmediate(r));
+      await workers[0]!.terminate();
+      const [ack] = await held;
+      expect(msa(ack!)).toEqual({ code: 'AR', text: 'the node could not read the message; resend later' });
+      // MSA-2 names it, so the sender knows which message to send again.
+      expect(ack!.toString('utf8')).toContain('\rMSA|AR|HELD-1|');
+
+      const give = Date.now() + 10_000;
+      while (workers.length < 2 && Date.now() < give) await new Promise((r) => setTimeout(r, 10));
+      const [again] = await viaWorker.receive(message(3, 'HELD-1', 72), conn);
+      expect(msa(again!)).toEqual({ code: 'AA', text: 'stored 9 observations' });
+      const kept = store.db
+        .prepare(
+          `SELECT outcome, ack_code, observation_count FROM hl7_messages WHERE control_id = 'HELD-1' ORDER BY id`,
+        )
+        .all();
+      expect(kept).toEqual([
+        { outcome: 'rejected', ack_code: 'AR', observation_count: 0 },
+        { outcome: 'accepted', ack_code: 'AA', observation_count: 9 },
+      ]);
+      const rows = store.db
+        .prepare(
+          `SELECT count(*) AS n FROM observations o JOIN hl7_messages m ON m.id = o.message_id
+           WHERE m.control_id = 'HELD-1'`,
+        )
+        .get();
+      expect(rows).toEqual({ n: 9 });
+    } finally {
+      viaWorker.close();
+      await decider.close();
+    }
   });
 });

@@ -114,10 +114,13 @@ export const DEFAULT_KEEP_TYPES: readonly string[] = ['ADT'];
 
 let ackSequence = 0;
 
-/** A frame whose reading failed inside the node (not the sender's fault): AR, resend later. */
-const unreadable = (): Decision => ({
+/**
+ * A frame whose reading failed inside the node (not the sender's fault): AR, resend later. Its
+ * MSH alone is read again here, so the AR names the message it answers (MSA-2).
+ */
+const unreadable = (frame: Buffer): Decision => ({
   kind: 'reject',
-  message: undefined,
+  message: headerOnly(frame),
   code: 'AR',
   issues: [
     {
@@ -127,7 +130,7 @@ const unreadable = (): Decision => ({
       message: 'application internal error while reading the message',
     },
   ],
-  reason: 'internal error while reading the message',
+  reason: 'the node could not read the message; resend later',
 });
 
 /**
@@ -388,7 +391,7 @@ export function createIngest(options: IngestOptions): Ingest {
       if (options.decider) {
         return options.decider.decide(payload, receivedAt).then(decided, (error: unknown) => {
           logger.error({ err: error, connection: conn.id }, 'HL7 message could not be read');
-          return decided(unreadable());
+          return decided(unreadable(payload));
         });
       }
       let decision: Decision;
@@ -396,7 +399,7 @@ export function createIngest(options: IngestOptions): Ingest {
         decision = decide(payload, { catalog, keepTypes }, receivedAt);
       } catch (error) {
         logger.error({ err: error, connection: conn.id }, 'HL7 message could not be read');
-        decision = unreadable();
+        decision = unreadable(payload);
       }
       return decided(decision);
     },
