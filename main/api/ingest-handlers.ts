@@ -79,6 +79,11 @@ export function ingestHandlers(deps: IngestHandlerDeps): Pick<Handlers, 'ingest.
     };
   };
 
+  const reading = (): IngestStatus['reading'] => {
+    const r = hl7?.reading() ?? { threads: 0, running: 0, restarts: 0, lastExitAt: null };
+    return { ...r, lastExitAt: iso(r.lastExitAt) };
+  };
+
   return {
     'ingest.status': (_input, ctx) => {
       ctx.audit.target = 'hl7-listener';
@@ -111,6 +116,7 @@ export function ingestHandlers(deps: IngestHandlerDeps): Pick<Handlers, 'ingest.
           commits: counters?.commits ?? 0,
         },
         messagesPerSecond: hl7?.ingest.rate() ?? 0,
+        reading: reading(),
         ...(hl7 ? { timings: hl7.ingest.timings() } : {}),
         lastMessageAt: iso(counters?.lastMessageAt ?? null),
         totals: totals(),

@@ -238,8 +238,12 @@ describe('ingest.status and ingest.messages (IT)', () => {
         listener: { enabled: true, host: '127.0.0.1', port: node.hl7!.listener.port, tls: false },
         counters: { received: 21, accepted: 20, rejected: 1 },
         totals: { accepted: 20, duplicate: 0, rejected: 1 },
+        reading: { restarts: 0, lastExitAt: null },
       },
     });
+    // The node's own choice of decide workers (one beside the store's thread on two cores or more).
+    const { reading } = (result as { value: { reading: { threads: number; running: number } } }).value;
+    expect(reading.running).toBe(reading.threads);
     const devices = (result as { value: { devices: { identifier: string }[] } }).value.devices.map(
       (d) => d.identifier,
     );

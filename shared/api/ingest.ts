@@ -37,6 +37,17 @@ export const ingestStatus = z.object({
   }),
   messagesPerSecond: z.number(),
   /**
+   * The threads that parse and map frames beside the store's (main/ingest/hl7/decide-pool.ts);
+   * threads 0 means on the store's own thread. A restart is a worker that stopped unasked: the
+   * frames it held were answered AR, "resend later".
+   */
+  reading: z.object({
+    threads: z.number().int(),
+    running: z.number().int(),
+    restarts: z.number().int(),
+    lastExitAt: z.string().nullable(),
+  }),
+  /**
    * Where recent messages spent their time in the node, in ms (main/ingest/hl7/timings.ts):
    * parse, queue before the group commit, the commit, frame → ACK written; and the event loop's
    * delay since the last read. Absent when the listener is off.

@@ -168,8 +168,11 @@ describe('a decide worker that dies', () => {
       // frames are refused at once rather than left waiting.
       expect(workers).toHaveLength(1);
       await expect(dying.decide(monitorFrame(1), Date.now())).rejects.toThrow(/restarting/);
+      expect(dying.workers()).toMatchObject({ threads: 1, running: 0, restarts: 1 });
+      expect(dying.workers().lastExitAt).toBeGreaterThan(Date.now() - 5000);
 
       await until(() => workers.length === 2);
+      expect(dying.workers()).toMatchObject({ threads: 1, running: 1, restarts: 1 });
       const d = await dying.decide(monitorFrame(7), Date.now());
       expect(d.kind).toBe('store');
       expect(d.message?.controlId).toBe('C7');

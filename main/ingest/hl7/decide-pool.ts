@@ -20,7 +20,17 @@ export interface Decider {
   decide(frame: Buffer, receivedAt: number): Promise<Decision>;
   /** Decisions not yet back. */
   readonly pending: number;
+  /** For ingest.status: the workers running now, and how often one had to be restarted. */
+  workers(): DecideWorkersStatus;
   close(): Promise<void>;
+}
+
+export interface DecideWorkersStatus {
+  readonly threads: number;
+  readonly running: number;
+  readonly restarts: number;
+  /** Epoch ms of the last worker that stopped unasked; null if none has. */
+  readonly lastExitAt: number | null;
 }
 
 export interface DecideWorkerData {
@@ -108,6 +118,8 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     readonly batches: Map<number, Waiting[]>;
   }
   let respawnDelayMs = 0;
+  let restarts = 0;
+  let lastExitAt: number | null = null;
   const spawn = (index: number): Thread => {
     const startedAt = Date.now();
     const worker = new Worker(entry.source, { workerData, eval: entry.eval });
@@ -137,6 +149,8 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
       fail(new Error(`the HL7 decide worker exited (code ${code})`));
       threads[index] = undefined;
       if (closing) return;
+      restarts++;
+      lastExitAt = Date.now();
       logger.warn({ code, thread: index }, 'an HL7 decide worker stopped; starting another');
       // One that keeps dying at its start (a bug, no memory) is not restarted in a tight loop.
       respawnDelayMs =
@@ -213,6 +227,12 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     get pending() {
       return pending();
     },
+    workers: () => ({
+      threads: threads.length,
+      running: threads.filter((t) => t !== undefined).length,
+      restarts,
+      lastExitAt,
+    }),
     async close() {
       closing = true;
       post();

@@ -11,7 +11,7 @@ import {
   type Listener,
   type TlsOptions,
 } from './listener';
-import { decideWorkersAvailable, startDecidePool } from './decide-pool';
+import { decideWorkersAvailable, startDecidePool, type DecideWorkersStatus } from './decide-pool';
 import {
   createIngest,
   DEFAULT_KEEP_TYPES,
@@ -52,8 +52,12 @@ export interface Hl7IngestService {
   readonly catalog: VitalCatalog;
   readonly maxFrameBytes: number;
   connections(): ConnectionStatus[];
+  /** The decide workers; threads 0 when frames are read on the node's thread. */
+  reading(): DecideWorkersStatus;
   close(): Promise<void>;
 }
+
+const INLINE: DecideWorkersStatus = { threads: 0, running: 0, restarts: 0, lastExitAt: null };
 
 /** The listener could not start (port in use, address not available, TLS files unreadable). */
 export class Hl7ListenerError extends Error {
@@ -145,6 +149,7 @@ export async function startHl7Ingest(
     catalog,
     maxFrameBytes,
     connections: () => listener.connections(),
+    reading: () => decider?.workers() ?? INLINE,
     close: async () => {
       await listener.close();
       await decider?.close();

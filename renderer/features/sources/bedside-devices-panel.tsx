@@ -80,6 +80,9 @@ function ListenerSummary(props: { status: IngestStatus; rates: number[] }) {
           <Fact term="Last message">
             {lastMessageAt ? formatTime(lastMessageAt) : 'none since the node started'}
           </Fact>
+          <Fact term="Message reading">
+            <Reading reading={props.status.reading} />
+          </Fact>
         </dl>
       ) : (
         <p className="muted">
@@ -88,6 +91,30 @@ function ListenerSummary(props: { status: IngestStatus; rates: number[] }) {
         </p>
       )}
     </section>
+  );
+}
+
+/** Where frames are parsed, and whether a worker had to be restarted (its frames got AR). */
+function Reading(props: { reading: IngestStatus['reading'] }) {
+  const { threads, running, restarts, lastExitAt } = props.reading;
+  return (
+    <span data-testid="message-reading">
+      {threads === 0
+        ? "on the store's thread"
+        : `${running} of ${threads} worker thread${threads === 1 ? '' : 's'} running`}
+      {restarts > 0 ? (
+        <>
+          {' '}
+          <span className="badge badge--warn">
+            restarted {restarts === 1 ? 'once' : `${formatCount(restarts)} times`}
+          </span>{' '}
+          <span className="muted">
+            last {lastExitAt ? formatTime(lastExitAt) : ''}; the messages it held were answered AR, resend
+            later
+          </span>
+        </>
+      ) : null}
+    </span>
   );
 }
 

@@ -42,6 +42,7 @@ const status = (over: Partial<IngestStatus> = {}): IngestStatus => ({
     commits: 200,
   },
   messagesPerSecond: 2,
+  reading: { threads: 1, running: 1, restarts: 0, lastExitAt: null },
   lastMessageAt: now(),
   totals: { accepted: 238, duplicate: 0, rejected: 1 },
   devices: [
@@ -109,6 +110,18 @@ describe('Sources → Bedside devices', { timeout: 20_000 }, () => {
     expect(within(connections).getByText('127.0.0.1:50001')).toBeTruthy();
     const devices = screen.getByRole('table', { name: /Devices, last heard from/ });
     expect(within(devices).getByText('0012A5FFFE100000^EUI-64')).toBeTruthy();
+    expect(screen.getByTestId('message-reading').textContent).toBe('1 of 1 worker thread running');
+  });
+
+  it('says when a message-reading worker had to be restarted, and what its senders were told', async () => {
+    setup({
+      status: () =>
+        status({ reading: { threads: 2, running: 1, restarts: 3, lastExitAt: '2026-12-02T09:30:00.000Z' } }),
+    });
+    const reading = await screen.findByTestId('message-reading');
+    expect(reading.textContent).toMatch(
+      /^1 of 2 worker threads running restarted 3 times last .*answered AR/,
+    );
   });
 
   it('lists the quarantine with its reason, and opens a message with its ACK, saying PHI is masked', async () => {
