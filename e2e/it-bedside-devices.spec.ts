@@ -74,6 +74,22 @@ test('IT sees the bedside-device listener live and a bad message in the quaranti
   await expect(page.getByLabel('ACK sent')).toContainText('MSA|AE|E2E-BAD-1');
   await expect(page.getByTestId('total-rejected')).not.toHaveText('0');
 
+  // Replayed from the quarantine, it is read again with the settings of now: still not a number,
+  // so it is rejected again, as a new kept message that names who replayed it.
+  await quarantine
+    .getByRole('row')
+    .filter({ hasText: 'E2E-BAD-1' })
+    .getByRole('button', { name: 'Replay' })
+    .click();
+  await expect(quarantine.getByRole('status')).toHaveText(
+    'Replayed: rejected again (AE), for the same reason',
+  );
+  await expect(
+    quarantine.getByRole('row').filter({ hasText: `replay by ${DEMO_USERNAMES.it_admin}` }),
+  ).toBeVisible({
+    timeout: 15_000,
+  });
+
   // From the top, so the tables' sticky headers sit where they belong in the full-page capture.
   await page.evaluate('window.scrollTo(0, 0)');
   await screenshot(page, 'it-bedside-devices', testInfo);

@@ -53,6 +53,7 @@ export const METHOD_ACCESS: { readonly [M in MethodName]: Access } = {
   // read PHI with the patient masked (see mayReadPhi).
   'ingest.status': ['it_admin'],
   'ingest.messages': ['it_admin'],
+  'ingest.replay': ['it_admin'],
   // Identified patient records: clinicians only, in their units or by break-glass (checked per
   // patient by the handlers). Compliance audits who looked; it does not read vitals itself.
   'patients.search': ['clinician'],

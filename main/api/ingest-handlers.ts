@@ -1,4 +1,5 @@
 import type { Hl7MessageView, IngestStatus } from '../../shared/api/ingest';
+import { ApiError } from '../../shared/api/errors';
 import { mayReadPhi } from '../../shared/permissions';
 import { decodeFrame } from '../ingest/hl7/parse';
 import { redactHl7 } from '../ingest/hl7/redact';
@@ -13,10 +14,14 @@ export interface IngestHandlerDeps {
 }
 
 /** Hot queries, named so a test holds them to their index. */
-export const MESSAGES_BY_OUTCOME_SQL = `SELECT id, received_at, sender, control_id, message_type, outcome, ack_code,
-  reason, observation_count, remote, raw, ack FROM hl7_messages WHERE outcome = ? AND id < ? ORDER BY id DESC LIMIT ?`;
-export const MESSAGES_SQL = `SELECT id, received_at, sender, control_id, message_type, outcome, ack_code,
-  reason, observation_count, remote, raw, ack FROM hl7_messages WHERE id < ? ORDER BY id DESC LIMIT ?`;
+const MESSAGE_COLUMNS = `id, received_at, sender, control_id, message_type, outcome, ack_code, reason,
+  observation_count, remote, raw, ack, replay_of,
+  (SELECT r.id || ' ' || r.outcome FROM hl7_messages r WHERE r.replay_of = m.id ORDER BY r.id DESC LIMIT 1)
+    AS replayed_as`;
+export const MESSAGES_BY_OUTCOME_SQL = `SELECT ${MESSAGE_COLUMNS} FROM hl7_messages m
+  WHERE outcome = ? AND id < ? ORDER BY id DESC LIMIT ?`;
+export const MESSAGES_SQL = `SELECT ${MESSAGE_COLUMNS} FROM hl7_messages m WHERE id < ? ORDER BY id DESC LIMIT ?`;
+const KEPT_MESSAGE_SQL = 'SELECT id, outcome, control_id, raw FROM hl7_messages WHERE id = ?';
 const COUNT_BY_OUTCOME_SQL = 'SELECT outcome, count(*) AS n FROM hl7_messages GROUP BY outcome';
 const DEVICES_SQL = 'SELECT identifier, kind, last_seen_at FROM devices ORDER BY last_seen_at DESC LIMIT 100';
 
@@ -33,7 +38,16 @@ interface MessageRow {
   remote: string | null;
   raw: Buffer;
   ack: string;
+  replay_of: number | null;
+  /** "<id> <outcome>" of the latest replay, or null. */
+  replayed_as: string | null;
 }
+
+const replayedAs = (v: string | null): Hl7MessageView['replayedAs'] => {
+  if (v === null) return null;
+  const [id, outcome] = v.split(' ');
+  return { id: Number(id), outcome: outcome as Hl7MessageView['outcome'] };
+};
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -50,7 +64,9 @@ function rawText(raw: Buffer): string {
  * ingest.status and ingest.messages: what facility IT needs to run the bedside-device interface.
  * Raw messages reach a role that may not read PHI only with the patient masked (ingest/hl7/redact).
  */
-export function ingestHandlers(deps: IngestHandlerDeps): Pick<Handlers, 'ingest.status' | 'ingest.messages'> {
+export function ingestHandlers(
+  deps: IngestHandlerDeps,
+): Pick<Handlers, 'ingest.status' | 'ingest.messages' | 'ingest.replay'> {
   const { db, hl7 } = deps;
   const byOutcome = db.prepare<[string, number, number], MessageRow>(MESSAGES_BY_OUTCOME_SQL);
   const all = db.prepare<[number, number], MessageRow>(MESSAGES_SQL);
@@ -151,9 +167,40 @@ export function ingestHandlers(deps: IngestHandlerDeps): Pick<Handlers, 'ingest.
           ack: r.ack,
           raw: phi ? rawText(r.raw) : redactHl7(r.raw),
           rawRedacted: !phi,
+          replayOf: r.replay_of,
+          replayedAs: replayedAs(r.replayed_as),
         })),
         nextBefore: rows.length > limit ? (page.at(-1)?.id ?? null) : null,
       };
+    },
+
+    'ingest.replay': async ({ id }, ctx) => {
+      ctx.audit.target = `hl7_message:${id}`;
+      const kept = db.prepare(KEPT_MESSAGE_SQL).get(id) as
+        { id: number; outcome: Hl7MessageView['outcome']; control_id: string; raw: Buffer } | undefined;
+      if (!kept) throw new ApiError('not_found', `there is no kept HL7 message ${id}`);
+      // An accepted message is in the store already; replaying it could only make a duplicate.
+      if (kept.outcome !== 'rejected')
+        throw new ApiError(
+          'conflict',
+          `HL7 message ${id} (${kept.control_id || 'no control id'}) was ${kept.outcome}, not rejected; only the quarantine is replayed`,
+        );
+      if (!hl7)
+        throw new ApiError(
+          'unavailable',
+          'the HL7 ingest is switched off (mllpEnabled: false); start it to replay messages',
+        );
+      const result = await hl7.ingest.replay(
+        kept.raw,
+        id,
+        `replay by ${ctx.principal?.username ?? 'unknown'}`,
+      );
+      ctx.audit.details = {
+        replayedAs: result.messageId,
+        outcome: result.outcome,
+        ackCode: result.ackCode,
+      };
+      return result;
     },
   };
 }

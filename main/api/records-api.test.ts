@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hl7MessageView } from '../../shared/api/ingest';
 import type { Role } from '../../shared/roles';
 import { hashPassword } from '../auth/password';
 import { msaOf, sendOneMllp } from '../ingest/hl7/test-support';
@@ -288,6 +289,60 @@ describe('ingest.status and ingest.messages (IT)', () => {
     });
     expect((next as { value: { messages: unknown[] } }).value.messages).toHaveLength(5);
   });
+
+  it('replays a quarantined message as a new kept message, audited; only IT, only the quarantine', async () => {
+    const original = node.store.db
+      .prepare("SELECT id FROM hl7_messages WHERE control_id = 'BROKEN-1'")
+      .get() as {
+      id: number;
+    };
+    const result = await call('it_admin', 'ingest.replay', { id: original.id });
+    // Its content is still wrong: rejected again, with the same reason, as a new row.
+    expect(result).toMatchObject({
+      ok: true,
+      value: { outcome: 'rejected', ackCode: 'AE', observationCount: 0 },
+    });
+    const replay = (result as { value: { messageId: number; reason: string } }).value;
+    expect(replay.reason).toMatch(/OBX-5.*not a number/);
+    expect(lastAudit()).toMatchObject({ action: 'ingest.replay', actor: 'rec-it_admin', outcome: 'ok' });
+    expect(JSON.parse(lastAudit().details)).toMatchObject({
+      replayedAs: replay.messageId,
+      outcome: 'rejected',
+      ackCode: 'AE',
+    });
+
+    const page = await call('it_admin', 'ingest.messages', { outcome: 'rejected', limit: 2 });
+    const [newest, older] = (page as { value: { messages: Hl7MessageView[] } }).value.messages;
+    expect(newest).toMatchObject({
+      id: replay.messageId,
+      replayOf: original.id,
+      remote: 'replay by rec-it_admin',
+    });
+    expect(older).toMatchObject({
+      id: original.id,
+      replayedAs: { id: replay.messageId, outcome: 'rejected' },
+    });
+
+    const accepted = node.store.db
+      .prepare("SELECT id FROM hl7_messages WHERE outcome = 'accepted' LIMIT 1")
+      .get() as {
+      id: number;
+    };
+    const refused = (await call('it_admin', 'ingest.replay', { id: accepted.id })) as {
+      ok: boolean;
+      error: { code: string; message: string };
+    };
+    expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(refused.error.message).toMatch(/was accepted, not rejected; only the quarantine is replayed/);
+    expect(await call('it_admin', 'ingest.replay', { id: 999_999 })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found', message: 'there is no kept HL7 message 999999' },
+    });
+    expect(await call('clinician', 'ingest.replay', { id: original.id })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+  });
 });
 
 describe('hot queries use their indexes', () => {
@@ -309,9 +364,10 @@ describe('hot queries use their indexes', () => {
   });
 
   it('the quarantine page seeks hl7_messages_outcome; the identifier search its index', () => {
-    expect(plan(MESSAGES_BY_OUTCOME_SQL, ['rejected', 100, 50])).toMatch(
-      /SEARCH hl7_messages USING INDEX hl7_messages_outcome \(outcome=\? AND id<\?\)/,
-    );
+    const quarantine = plan(MESSAGES_BY_OUTCOME_SQL, ['rejected', 100, 50]);
+    expect(quarantine).toMatch(/SEARCH m USING INDEX hl7_messages_outcome \(outcome=\? AND id<\?\)/);
+    // Each row's latest replay, by the partial index on replay_of.
+    expect(quarantine).toMatch(/SEARCH r USING INDEX hl7_messages_replay_of \(replay_of=\?\)/);
     expect(plan(PATIENT_BY_IDENTIFIER_VALUE_SQL, { query: 'x', limit: 5, units: null })).toMatch(
       /SEARCH i USING (COVERING )?INDEX patient_identifiers_value \(value=\?\)/,
     );

@@ -86,8 +86,22 @@ export const hl7MessageView = z.object({
   /** The message as received; patient fields masked unless the role may see PHI. */
   raw: z.string(),
   rawRedacted: z.boolean(),
+  /** The kept message this one replays (ingest.replay); null for what arrived by MLLP. */
+  replayOf: z.number().int().nullable(),
+  /** The latest replay of this message, and what it became; null if never replayed. */
+  replayedAs: z.object({ id: z.number().int(), outcome: z.enum(HL7_OUTCOMES) }).nullable(),
 });
 export type Hl7MessageView = z.infer<typeof hl7MessageView>;
+
+export const replayResult = z.object({
+  /** The row the replay wrote; null when the store refused it (AR, try again). */
+  messageId: z.number().int().nullable(),
+  outcome: z.enum(HL7_OUTCOMES),
+  ackCode: z.string(),
+  reason: z.string().nullable(),
+  observationCount: z.number().int(),
+});
+export type ReplayResult = z.infer<typeof replayResult>;
 
 export const ingestMethods = {
   'ingest.status': method(
@@ -105,5 +119,10 @@ export const ingestMethods = {
       })
       .strict(),
     z.object({ messages: z.array(hl7MessageView), nextBefore: z.number().int().nullable() }),
+  ),
+  'ingest.replay': method(
+    'Runs a rejected message from the quarantine through the ingest again, with the settings and codes of now; the result is a new kept message.',
+    z.object({ id: z.number().int().positive() }).strict(),
+    replayResult,
   ),
 } as const;

@@ -117,3 +117,80 @@ describe('a decide worker that dies while it reads a message', () => {
     }
   });
 });
+
+describe('replaying a kept message', () => {
+  const adt = Buffer.from(
+    'MSH|^~\\&|ADT1|HOSP|VM|F|20260301120000||ADT^A01|ADT-1|P|2.5\rPID|1||MRN1^^^HOSP^MR||DOE^JOHN',
+  );
+  const rowsOf = (controlId: string) =>
+    store.db
+      .prepare(
+        'SELECT id, outcome, ack_code, replay_of, remote FROM hl7_messages WHERE control_id = ? ORDER BY id',
+      )
+      .all(controlId);
+
+  it('reads it with the settings of now, as a new row naming the original, which stays as it was', async () => {
+    // Received while the node kept no ADT: answered AR and quarantined.
+    const strict = createIngest({
+      db: store.db,
+      catalog: DEFAULT_CATALOG,
+      logger: silentLogger(),
+      keepTypes: [],
+    });
+    const [ack] = await strict.receive(adt, conn);
+    strict.close();
+    expect(msa(ack!).code).toBe('AR');
+    const original = store.db
+      .prepare("SELECT id, raw FROM hl7_messages WHERE control_id = 'ADT-1'")
+      .get() as {
+      id: number;
+      raw: Buffer;
+    };
+
+    // Replayed through the default ingest, which keeps ADT.
+    const result = await ingest.replay(original.raw, original.id, 'replay by it1');
+    expect(result.messageId).toBeGreaterThan(original.id);
+    expect(result).toMatchObject({
+      outcome: 'accepted',
+      ackCode: 'AA',
+      reason: null,
+      observationCount: 0,
+    });
+    expect(rowsOf('ADT-1')).toEqual([
+      { id: original.id, outcome: 'rejected', ack_code: 'AR', replay_of: null, remote: conn.remote },
+      {
+        id: result.messageId,
+        outcome: 'accepted',
+        ack_code: 'AA',
+        replay_of: original.id,
+        remote: 'replay by it1',
+      },
+    ]);
+
+    // Replayed again, it is a message already accepted: answered, not stored twice.
+    const again = await ingest.replay(original.raw, original.id, 'replay by it1');
+    expect(again).toMatchObject({ outcome: 'duplicate', ackCode: 'AA' });
+    expect(rowsOf('ADT-1').map((r) => (r as { outcome: string }).outcome)).toEqual([
+      'rejected',
+      'accepted',
+      'duplicate',
+    ]);
+  });
+
+  it('says no row was written when the store refuses the replay', async () => {
+    await ingest.receive(adt, conn);
+    const { id } = store.db.prepare("SELECT id FROM hl7_messages WHERE control_id = 'ADT-1'").get() as {
+      id: number;
+    };
+    // The test's trigger refuses a heart rate of 999, as a full disk would refuse anything.
+    const result = await ingest.replay(message(8, 'POISON-2', 999), id, 'replay by it1');
+    expect(result).toEqual({
+      messageId: null,
+      outcome: 'rejected',
+      ackCode: 'AR',
+      reason: 'the node could not store the message; resend later',
+      observationCount: 0,
+    });
+    expect(rowsOf('POISON-2')).toEqual([]);
+  });
+});

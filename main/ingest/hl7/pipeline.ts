@@ -79,6 +79,12 @@ export interface IngestCounters {
 export interface Ingest {
   /** Processes one frame; resolves with the framed ACK(s) once the message is committed. */
   receive(payload: Buffer, conn: ConnectionInfo): Promise<Buffer[]>;
+  /**
+   * Runs a kept message through the ingest again, as if it had just arrived (read with today's
+   * catalog and settings, stored in the next group commit), as a new row naming `replayOf`.
+   * Resolves once committed with what was written; `messageId` null when the store refused it.
+   */
+  replay(raw: Buffer, replayOf: number, origin: string): Promise<ReplayResult>;
   /** Answers a frame refused for its size, from its head, and keeps the head for review. */
   receiveOversized(head: Buffer, totalBytes: number, limit: number, conn: ConnectionInfo): Promise<Buffer[]>;
   noteJunk(bytes: number): void;
@@ -99,6 +105,15 @@ export interface Ingest {
   close(): void;
 }
 
+/** What a replay wrote (ingest.replay). */
+export interface ReplayResult {
+  readonly messageId: number | null;
+  readonly outcome: MessageRow['outcome'];
+  readonly ackCode: string;
+  readonly reason: string | null;
+  readonly observationCount: number;
+}
+
 interface Job {
   readonly raw: Buffer;
   readonly decision: Decision;
@@ -107,6 +122,8 @@ interface Job {
   /** clock.now() when queued. */
   readonly queuedAt: number;
   readonly resolve: (acks: Buffer[]) => void;
+  /** A replay: the message it replays, and who hears what was written once it is committed. */
+  readonly replay?: { readonly of: number; readonly written: (r: ReplayResult) => void };
 }
 
 /** Message types besides ORU acknowledged AA and kept when the configuration names none. */
@@ -178,8 +195,16 @@ export function createIngest(options: IngestOptions): Ingest {
       ackControlId: `VM${receivedAt.toString(36)}${(ackSequence++).toString(36)}`,
     });
 
-  /** Writes one job; returns its ACKs. Runs inside a transaction. */
-  function write(job: Job, seen: Set<string>, stored: StoredObservations[]): AckOut[] {
+  /**
+   * Writes one job; returns its ACKs. Runs inside a transaction; a replay's row goes to
+   * `replays`, heard only once that transaction commits.
+   */
+  function write(
+    job: Job,
+    seen: Set<string>,
+    stored: StoredObservations[],
+    replays: Map<Job, ReplayResult>,
+  ): AckOut[] {
     const { decision, receivedAt, raw, conn } = job;
     const msg = decision.message;
     const sender = msg ? `${msg.get(msg.msh, 3)}|${msg.get(msg.msh, 4)}` : '';
@@ -207,24 +232,39 @@ export function createIngest(options: IngestOptions): Ingest {
       raw,
       ack: acks.length === 1 ? (acks[0] as AckOut).text : acks.map((a) => a.text).join('\n'),
       patientId,
+      replayOf: job.replay?.of ?? null,
     });
+    const insert = (r: MessageRow): number => {
+      const id = repo.insertMessage(r);
+      if (job.replay)
+        replays.set(job, {
+          messageId: id,
+          outcome: r.outcome,
+          ackCode: r.ackCode,
+          reason: r.reason,
+          observationCount: r.observationCount,
+        });
+      return id;
+    };
     if (decision.kind === 'reject') {
       const acks = acksFor(decision, decision.code, decision.reason, decision.issues, receivedAt);
-      const id = repo.insertMessage(row('rejected', decision.code, decision.reason, 0, acks));
+      const id = insert(row('rejected', decision.code, decision.reason, 0, acks));
       counters.rejected++;
-      options.onAudit?.({
-        actor: `mllp:${conn.remote}`,
-        host: 'mllp',
-        remoteAddress: conn.remote,
-        action: 'ingest.hl7.reject',
-        target: `hl7_message:${id}`,
-        outcome: decision.code,
-        // Locations and codes only: the reason texts stay with the message, not in the audit.
-        details: {
-          connection: conn.id,
-          errors: decision.issues.map((i) => `${i.segment}-${i.field ?? ''}:${i.code}`),
-        },
-      });
+      // A replay is audited by the call that asked for it (ingest.replay), with its outcome.
+      if (!job.replay)
+        options.onAudit?.({
+          actor: `mllp:${conn.remote}`,
+          host: 'mllp',
+          remoteAddress: conn.remote,
+          action: 'ingest.hl7.reject',
+          target: `hl7_message:${id}`,
+          outcome: decision.code,
+          // Locations and codes only: the reason texts stay with the message, not in the audit.
+          details: {
+            connection: conn.id,
+            errors: decision.issues.map((i) => `${i.segment}-${i.field ?? ''}:${i.code}`),
+          },
+        });
       return acks;
     }
     const key = `${sender}\u0000${controlId}`;
@@ -236,7 +276,7 @@ export function createIngest(options: IngestOptions): Ingest {
         [],
         receivedAt,
       );
-      repo.insertMessage(row('duplicate', 'AA', null, 0, acks));
+      insert(row('duplicate', 'AA', null, 0, acks));
       counters.duplicates++;
       return acks;
     }
@@ -252,9 +292,7 @@ export function createIngest(options: IngestOptions): Ingest {
     // Patients first, so the message row is written once, naming its (last) patient.
     const matched =
       decision.kind === 'store' ? decision.results.map((r) => repo.matchPatient(r.patient, receivedAt)) : [];
-    const messageId = repo.insertMessage(
-      row('accepted', 'AA', null, count, acks, matched.at(-1)?.id ?? null),
-    );
+    const messageId = insert(row('accepted', 'AA', null, count, acks, matched.at(-1)?.id ?? null));
     counters.accepted++;
     if (decision.kind === 'store') {
       const devices = new Map<string, number>();
@@ -299,6 +337,7 @@ export function createIngest(options: IngestOptions): Ingest {
   function commit(jobs: Job[]): void {
     const stored: StoredObservations[] = [];
     const results: AckOut[][] = [];
+    const replays = new Map<Job, ReplayResult>();
     const before = { ...counters };
     const startedAt = clock.now();
     for (const job of jobs) clock.queue.add(startedAt - job.queuedAt);
@@ -306,7 +345,7 @@ export function createIngest(options: IngestOptions): Ingest {
       try {
         db.transaction(() => {
           const seen = new Set<string>();
-          for (const job of jobs) results.push(write(job, seen, stored));
+          for (const job of jobs) results.push(write(job, seen, stored, replays));
         })();
       } catch (error) {
         repo.rolledBack();
@@ -328,16 +367,25 @@ export function createIngest(options: IngestOptions): Ingest {
       logger.error({ err: error, connection: job.conn.id }, 'could not store an HL7 message');
       counters.rejected++;
       // AR: not processed for a reason unrelated to its content; the sender should resend.
+      const reason = 'the node could not store the message; resend later';
       const acks = acksFor(
         job.decision,
         'AR',
-        'the node could not store the message; resend later',
+        reason,
         [{ segment: 'MSH', sequence: 1, code: 207, message: 'application internal error while storing' }],
         job.receivedAt,
       );
+      job.replay?.written({
+        messageId: null,
+        outcome: 'rejected',
+        ackCode: 'AR',
+        reason,
+        observationCount: 0,
+      });
       job.resolve(framed(acks));
       return;
     }
+    for (const [job, written] of replays) job.replay?.written(written);
     jobs.forEach((job, i) => job.resolve(framed(results[i] ?? [])));
     if (stored.length > 0 && options.onStored) {
       try {
@@ -368,6 +416,7 @@ export function createIngest(options: IngestOptions): Ingest {
     decision: Decision,
     conn: ConnectionInfo,
     receivedAt: number,
+    replay?: Job['replay'],
   ): Promise<Buffer[]> {
     counters.received++;
     counters.lastMessageAt = receivedAt;
@@ -375,7 +424,7 @@ export function createIngest(options: IngestOptions): Ingest {
     perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
     if (perSecond.size > 20) for (const k of perSecond.keys()) if (k < second - 15) perSecond.delete(k);
     return new Promise((resolve) => {
-      queue.push({ raw, decision, conn, receivedAt, queuedAt: clock.now(), resolve });
+      queue.push({ raw, decision, conn, receivedAt, queuedAt: clock.now(), resolve, replay });
       groups.queued();
     });
   }
@@ -402,6 +451,23 @@ export function createIngest(options: IngestOptions): Ingest {
         decision = unreadable(payload);
       }
       return decided(decision);
+    },
+    replay(raw, replayOf, origin) {
+      const receivedAt = now();
+      let decision: Decision;
+      try {
+        // On this thread: one message at a person's request, not a stream.
+        decision = decide(raw, { catalog, keepTypes }, receivedAt);
+      } catch (error) {
+        logger.error({ err: error, replayOf }, 'a kept HL7 message could not be read again');
+        decision = unreadable(raw);
+      }
+      return new Promise<ReplayResult>((resolve) => {
+        void enqueue(raw, decision, { id: 0, remote: origin }, receivedAt, {
+          of: replayOf,
+          written: resolve,
+        });
+      });
     },
     receiveOversized(head, totalBytes, limit, conn) {
       counters.oversized++;

@@ -26,6 +26,8 @@ export interface MessageRow {
   readonly ack: string;
   /** The (last) patient the message names, when matched before the message is written. */
   readonly patientId: number | null;
+  /** The kept message this one is a replay of (ingest.replay); null for what arrived by MLLP. */
+  readonly replayOf: number | null;
 }
 
 /** A disagreement found while matching, written once the message it came in has its id. */
@@ -48,8 +50,9 @@ function prepareStatements(db: Db) {
   return {
     findAccepted: db.prepare(FIND_ACCEPTED_SQL),
     insertMessage: db.prepare(`INSERT INTO hl7_messages
-      (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack, patient_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      (received_at, sender, control_id, message_type, outcome, ack_code, reason, observation_count, remote, raw, ack,
+       patient_id, replay_of)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     findPatient: db.prepare(FIND_PATIENT_BY_IDENTIFIER_SQL),
     getPatient: db.prepare(
       'SELECT id, family_name, given_name, birth_date, sex, unit, room, bed FROM patients WHERE id = ?',
@@ -110,6 +113,7 @@ export class IngestRepository {
         row.raw,
         row.ack,
         row.patientId,
+        row.replayOf,
       ).lastInsertRowid,
     );
   }

@@ -11,6 +11,7 @@ import { m0510 } from './0510-observations-covering-index';
 import { m0520 } from './0520-mesh';
 import { m0530 } from './0530-retention';
 import { m0550 } from './0550-unit-types';
+import { m0560 } from './0560-hl7-replay';
 
 /** Every migration, in order. Append only. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   m0520,
   m0530,
   m0550,
+  m0560,
 ];

@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { Hl7MessageView } from '../../../shared/api/ingest';
+import type { ApiErrorBody } from '../../../shared/api/errors';
+import type { Hl7MessageView, ReplayResult } from '../../../shared/api/ingest';
+import { useClient } from '../../app/context';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { formatTime, segmentsOnLines } from './ingest-format';
 import { useQuarantine } from './use-ingest';
@@ -7,10 +9,11 @@ import { useQuarantine } from './use-ingest';
 /**
  * The quarantine: messages the node answered AE or AR, newest first, each with its reason; one
  * opens to show the message as received and the ACK the sender got. Patient fields come masked
- * for a role that may not read PHI (the node masks them; this only says so).
+ * for a role that may not read PHI (the node masks them; this only says so). A message can be
+ * replayed, e.g. after a local code or a kept message type was added to the configuration.
  */
 export function QuarantineList(props: { rejectedTotal: number }) {
-  const { messages, error } = useQuarantine(props.rejectedTotal);
+  const { messages, error, reload } = useQuarantine(props.rejectedTotal);
   const [open, setOpen] = useState<number | undefined>(undefined);
   return (
     <section aria-labelledby="quarantine-title">
@@ -42,6 +45,7 @@ export function QuarantineList(props: { rejectedTotal: number }) {
                 message={m}
                 open={open === m.id}
                 onToggle={() => setOpen(open === m.id ? undefined : m.id)}
+                onReplayed={reload}
               />
             ))}
           </tbody>
@@ -51,9 +55,38 @@ export function QuarantineList(props: { rejectedTotal: number }) {
   );
 }
 
-function QuarantineRow(props: { message: Hl7MessageView; open: boolean; onToggle: () => void }) {
+type Replay =
+  { state: 'running' } | { state: 'done'; result: ReplayResult } | { state: 'failed'; error: ApiErrorBody };
+
+/** What a replay became, in the words IT reads it in; `before` is the original's reason. */
+function replayText(r: ReplayResult, before: string | null): string {
+  if (r.outcome === 'accepted')
+    return r.observationCount > 0
+      ? `Replayed: accepted, ${r.observationCount} observations stored`
+      : 'Replayed: accepted and kept';
+  if (r.outcome === 'duplicate') return 'Replayed: a duplicate of a message already accepted';
+  if (r.reason === before) return `Replayed: rejected again (${r.ackCode}), for the same reason`;
+  return `Replayed: rejected again (${r.ackCode}) — ${r.reason ?? 'no reason given'}`;
+}
+
+function QuarantineRow(props: {
+  message: Hl7MessageView;
+  open: boolean;
+  onToggle: () => void;
+  onReplayed: () => void;
+}) {
   const { message: m, open } = props;
+  const client = useClient();
+  const [replay, setReplay] = useState<Replay | undefined>(undefined);
   const detailId = `quarantine-message-${m.id}`;
+  const replayed = m.replayedAs?.outcome === 'accepted';
+  const start = () => {
+    setReplay({ state: 'running' });
+    void client.call('ingest.replay', { id: m.id }).then((r) => {
+      setReplay(r.ok ? { state: 'done', result: r.value } : { state: 'failed', error: r.error });
+      if (r.ok) props.onReplayed();
+    });
+  };
   return (
     <>
       <tr aria-selected={open}>
@@ -73,8 +106,23 @@ function QuarantineRow(props: { message: Hl7MessageView; open: boolean; onToggle
             {m.ackCode}
           </span>
         </td>
-        <td className="quarantine__reason">{m.reason ?? '—'}</td>
-        <td>
+        <td className="quarantine__reason">
+          {m.reason ?? '—'}
+          {replay?.state === 'done' ? (
+            <div
+              role="status"
+              className={`quarantine__replay quarantine__replay--${replay.result.outcome === 'rejected' ? 'again' : 'ok'}`}
+            >
+              {replayText(replay.result, m.reason)}
+            </div>
+          ) : m.replayedAs ? (
+            <div className="muted">
+              Replayed as #{m.replayedAs.id}: {m.replayedAs.outcome}
+            </div>
+          ) : null}
+          {replay?.state === 'failed' ? <ApiErrorAlert error={replay.error} what="the replay" /> : null}
+        </td>
+        <td className="cell-nowrap">
           <button
             type="button"
             className="button button--small"
@@ -83,7 +131,18 @@ function QuarantineRow(props: { message: Hl7MessageView; open: boolean; onToggle
             onClick={props.onToggle}
           >
             {open ? 'Hide' : 'Show'} message
-          </button>
+          </button>{' '}
+          {replayed ? null : (
+            <button
+              type="button"
+              className="button button--small"
+              disabled={replay?.state === 'running'}
+              title="Run this message through the ingest again, with the settings and codes of now"
+              onClick={start}
+            >
+              {replay?.state === 'running' ? 'Replaying…' : 'Replay'}
+            </button>
+          )}
         </td>
       </tr>
       {open ? (

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Hl7MessageView, IngestStatus } from '../../../shared/api/ingest';
+import type { Hl7MessageView, IngestStatus, ReplayResult } from '../../../shared/api/ingest';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
 import { SourcesScreen } from './sources-screen';
@@ -68,10 +68,21 @@ const rejected = (id: number, controlId: string, reason: string): Hl7MessageView
     controlId +
     '|P|2.6\rPID|***|***|***\rOBX|1|NM|150456^MDC|1.2.1.1|***|%',
   rawRedacted: true,
+  replayOf: null,
+  replayedAs: null,
 });
 
-function setup(opts: { status?: () => IngestStatus; messages?: () => Hl7MessageView[] } = {}) {
+function setup(
+  opts: { status?: () => IngestStatus; messages?: () => Hl7MessageView[]; replay?: () => ReplayResult } = {},
+) {
   const fake = createFakeClient({
+    'ingest.replay': () => ({
+      ok: true,
+      value: (
+        opts.replay ??
+        (() => ({ messageId: 9, outcome: 'accepted', ackCode: 'AA', reason: null, observationCount: 9 }))
+      )(),
+    }),
     'ingest.status': () => ({ ok: true, value: (opts.status ?? (() => status()))() }),
     'ingest.messages': () => ({
       ok: true,
@@ -140,6 +151,53 @@ describe('Sources → Bedside devices', { timeout: 20_000 }, () => {
     expect(screen.getByLabelText('ACK sent').textContent).toMatch(/MSA\|AE\|BAD-1/);
     fireEvent.click(within(quarantine).getByRole('button', { name: 'Hide message' }));
     expect(screen.queryByLabelText('Raw HL7 message')).toBeNull();
+  });
+
+  it('replays a quarantined message and says what it became; one replayed into the store offers no replay', async () => {
+    const fake = setup({
+      messages: () => [
+        rejected(7, 'BAD-1', 'message type ORM is not processed'),
+        { ...rejected(5, 'OLD-1', 'OBX-3 has no code'), replayedAs: { id: 6, outcome: 'accepted' } },
+      ],
+    });
+    const quarantine = await screen.findByRole('table', { name: /Quarantine/ });
+    const rows = within(quarantine).getAllByRole('row');
+    expect(within(rows[2]!).getByText('Replayed as #6: accepted')).toBeTruthy();
+    expect(within(rows[2]!).queryByRole('button', { name: 'Replay' })).toBeNull();
+    fireEvent.click(within(rows[1]!).getByRole('button', { name: 'Replay' }));
+    expect(await within(rows[1]!).findByText('Replayed: accepted, 9 observations stored')).toBeTruthy();
+    expect(fake.calls.find((c) => c.method === 'ingest.replay')?.input).toEqual({ id: 7 });
+  });
+
+  it('says plainly when a replay is rejected again, and why when the reason changed', async () => {
+    setup({
+      replay: () => ({
+        messageId: 10,
+        outcome: 'rejected',
+        ackCode: 'AR',
+        reason: 'message type ORM is not processed',
+        observationCount: 0,
+      }),
+    });
+    const quarantine = await screen.findByRole('table', { name: /Quarantine/ });
+    fireEvent.click(within(quarantine).getByRole('button', { name: 'Replay' }));
+    expect(
+      await within(quarantine).findByText(
+        'Replayed: rejected again (AR) — message type ORM is not processed',
+      ),
+    ).toBeTruthy();
+  });
+
+  it('does not repeat a reason that did not change', async () => {
+    const reason = 'OBX-5 "ninety" is not a number although OBX-2 is NM';
+    setup({
+      replay: () => ({ messageId: 10, outcome: 'rejected', ackCode: 'AE', reason, observationCount: 0 }),
+    });
+    const quarantine = await screen.findByRole('table', { name: /Quarantine/ });
+    fireEvent.click(within(quarantine).getByRole('button', { name: 'Replay' }));
+    expect((await within(quarantine).findByRole('status')).textContent).toBe(
+      'Replayed: rejected again (AE), for the same reason',
+    );
   });
 
   it('keeps polling: rising messages/s and a newly rejected message appear without a reload', async () => {
