@@ -26,6 +26,7 @@ import { INSERT_OBSERVATION_SQL, insertObservationRow } from '../main/ingest/sto
 import { openScratchStore, silentLogger } from '../main/ingest/hl7/test-support';
 import { startCheckpointer } from '../main/store/checkpointer';
 import type { LoadRequest, LoadResult } from './ingest-load';
+import { reusableRow, seedBeds } from './seed-rows';
 
 const quick = process.argv.includes('--quick');
 /** Threads reading frames beside the store's: the node's default, or `--decide-threads N`. */
@@ -65,14 +66,7 @@ async function storeCeiling(): Promise<{
   try {
     const now = Date.now();
     const db = store.db;
-    db.transaction(() => {
-      for (let p = 1; p <= BEDS; p++) {
-        db.prepare('INSERT INTO patients (id, created_at, updated_at) VALUES (?, ?, ?)').run(p, now, now);
-        db.prepare(
-          'INSERT INTO devices (id, identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
-        ).run(p, `0012A5FFFE${String(p).padStart(6, '0')}^EUI-64`, 'MDS', now, now);
-      }
-    })();
+    seedBeds(db, BEDS, now);
     const insert = db.prepare(INSERT_OBSERVATION_SQL);
     const codes = [
       'hr',
@@ -86,25 +80,7 @@ async function storeCeiling(): Promise<{
       'nibp-mean',
       'pulse-nibp',
     ];
-    // One value and one source, refilled per row as the ingest's own loop reuses its ids.
-    const value = {
-      code: '',
-      codeSystem: 'vitalmesh',
-      sourceCode: '150456^MDC_PULS_OXIM_SAT_O2^MDC',
-      valueType: 'NM',
-      valueNum: 0 as number | undefined,
-      valueText: undefined,
-      unit: '/min',
-      abnormalFlags: undefined,
-      status: 'R',
-      observedAt: 0,
-    };
-    const source = {
-      patientId: 0,
-      deviceId: 0 as number | null,
-      messageId: 0 as number | null,
-      receivedAt: 0,
-    };
+    const { value, source } = reusableRow();
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     for (let done = 0; done < CEILING_ROWS; done += CEILING_BATCH) {

@@ -26,6 +26,7 @@
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
 import { INSERT_OBSERVATION_SQL, insertObservationRow } from '../main/ingest/store-sql';
 import { openScratchStore } from '../main/ingest/hl7/test-support';
+import { reusableRow, seedBeds } from './seed-rows';
 
 const quick = process.argv.includes('--quick');
 const HISTORY = quick ? 700_000 : 1_400_000;
@@ -70,28 +71,9 @@ function run(layout: Layout) {
   db.pragma('wal_autocheckpoint=0');
   db.exec(LAYOUT_SQL[layout]);
   const now = Date.UTC(2026, 10, 1);
-  db.transaction(() => {
-    for (let p = 1; p <= BEDS; p++) {
-      db.prepare('INSERT INTO patients (id, created_at, updated_at) VALUES (?, ?, ?)').run(p, now, now);
-      db.prepare(
-        'INSERT INTO devices (id, identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(p, `bed-${p}`, 'MDS', now, now);
-    }
-  })();
+  seedBeds(db, BEDS, now);
   const insert = db.prepare(INSERT_OBSERVATION_SQL);
-  const value = {
-    code: '',
-    codeSystem: 'vitalmesh',
-    sourceCode: '147842^MDC_ECG_HEART_RATE^MDC',
-    valueType: 'NM',
-    valueNum: 0 as number | undefined,
-    valueText: undefined,
-    unit: '/min',
-    abnormalFlags: undefined,
-    status: 'R',
-    observedAt: 0,
-  };
-  const source = { patientId: 0, deviceId: 0 as number | null, messageId: 0 as number | null, receivedAt: 0 };
+  const { value, source } = reusableRow();
   const moveSeries =
     layout === 'deferred-series'
       ? db.transaction(() => {
