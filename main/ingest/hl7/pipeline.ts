@@ -411,6 +411,16 @@ export function createIngest(options: IngestOptions): Ingest {
     maxWaitMs: options.maxGroupWaitMs ?? 10,
   });
 
+  /** Decides on this thread; a frame the reader fails on is answered AR, resend later. */
+  function decideHere(frame: Buffer, receivedAt: number, context: object): Decision {
+    try {
+      return decide(frame, { catalog, keepTypes }, receivedAt);
+    } catch (error) {
+      logger.error({ err: error, ...context }, 'HL7 message could not be read');
+      return unreadable(frame);
+    }
+  }
+
   function enqueue(
     raw: Buffer,
     decision: Decision,
@@ -443,25 +453,12 @@ export function createIngest(options: IngestOptions): Ingest {
           return decided(unreadable(payload));
         });
       }
-      let decision: Decision;
-      try {
-        decision = decide(payload, { catalog, keepTypes }, receivedAt);
-      } catch (error) {
-        logger.error({ err: error, connection: conn.id }, 'HL7 message could not be read');
-        decision = unreadable(payload);
-      }
-      return decided(decision);
+      return decided(decideHere(payload, receivedAt, { connection: conn.id }));
     },
     replay(raw, replayOf, origin) {
       const receivedAt = now();
-      let decision: Decision;
-      try {
-        // On this thread: one message at a person's request, not a stream.
-        decision = decide(raw, { catalog, keepTypes }, receivedAt);
-      } catch (error) {
-        logger.error({ err: error, replayOf }, 'a kept HL7 message could not be read again');
-        decision = unreadable(raw);
-      }
+      // On this thread: one message at a person's request, not a stream.
+      const decision = decideHere(raw, receivedAt, { replayOf });
       return new Promise<ReplayResult>((resolve) => {
         void enqueue(raw, decision, { id: 0, remote: origin }, receivedAt, {
           of: replayOf,
