@@ -1,6 +1,7 @@
 import type { Hl7MessageView, IngestStatus } from '../../shared/api/ingest';
 import { ApiError } from '../../shared/api/errors';
 import { mayReadPhi } from '../../shared/permissions';
+import { NO_DECIDE_WORKERS } from '../ingest/hl7/decide-pool';
 import { decodeFrame } from '../ingest/hl7/parse';
 import { redactHl7 } from '../ingest/hl7/redact';
 import type { Hl7IngestService } from '../ingest/hl7/service';
@@ -70,6 +71,10 @@ export function ingestHandlers(
   const { db, hl7 } = deps;
   const byOutcome = db.prepare<[string, number, number], MessageRow>(MESSAGES_BY_OUTCOME_SQL);
   const all = db.prepare<[number, number], MessageRow>(MESSAGES_SQL);
+  const kept = db.prepare<
+    [number],
+    { id: number; outcome: Hl7MessageView['outcome']; control_id: string; raw: Buffer }
+  >(KEPT_MESSAGE_SQL);
   const devices = db.prepare<[], { identifier: string; kind: string | null; last_seen_at: number }>(
     DEVICES_SQL,
   );
@@ -96,7 +101,7 @@ export function ingestHandlers(
   };
 
   const reading = (): IngestStatus['reading'] => {
-    const r = hl7?.reading() ?? { threads: 0, running: 0, restarts: 0, lastExitAt: null };
+    const r = hl7?.reading() ?? NO_DECIDE_WORKERS;
     return { ...r, lastExitAt: iso(r.lastExitAt) };
   };
 
@@ -176,14 +181,13 @@ export function ingestHandlers(
 
     'ingest.replay': async ({ id }, ctx) => {
       ctx.audit.target = `hl7_message:${id}`;
-      const kept = db.prepare(KEPT_MESSAGE_SQL).get(id) as
-        { id: number; outcome: Hl7MessageView['outcome']; control_id: string; raw: Buffer } | undefined;
-      if (!kept) throw new ApiError('not_found', `there is no kept HL7 message ${id}`);
+      const message = kept.get(id);
+      if (!message) throw new ApiError('not_found', `there is no kept HL7 message ${id}`);
       // An accepted message is in the store already; replaying it could only make a duplicate.
-      if (kept.outcome !== 'rejected')
+      if (message.outcome !== 'rejected')
         throw new ApiError(
           'conflict',
-          `HL7 message ${id} (${kept.control_id || 'no control id'}) was ${kept.outcome}, not rejected; only the quarantine is replayed`,
+          `HL7 message ${id} (${message.control_id || 'no control id'}) was ${message.outcome}, not rejected; only the quarantine is replayed`,
         );
       if (!hl7)
         throw new ApiError(
@@ -191,7 +195,7 @@ export function ingestHandlers(
           'the HL7 ingest is switched off (mllpEnabled: false); start it to replay messages',
         );
       const result = await hl7.ingest.replay(
-        kept.raw,
+        message.raw,
         id,
         `replay by ${ctx.principal?.username ?? 'unknown'}`,
       );

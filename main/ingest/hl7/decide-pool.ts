@@ -33,6 +33,14 @@ export interface DecideWorkersStatus {
   readonly lastExitAt: number | null;
 }
 
+/** Frames read on the node's own thread: no workers, none restarted. */
+export const NO_DECIDE_WORKERS: DecideWorkersStatus = {
+  threads: 0,
+  running: 0,
+  restarts: 0,
+  lastExitAt: null,
+};
+
 export interface DecideWorkerData {
   /** The configured local codes (VitalCatalog is built from them in the worker). */
   readonly localCodes: readonly unknown[];

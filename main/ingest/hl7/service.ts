@@ -11,7 +11,12 @@ import {
   type Listener,
   type TlsOptions,
 } from './listener';
-import { decideWorkersAvailable, startDecidePool, type DecideWorkersStatus } from './decide-pool';
+import {
+  decideWorkersAvailable,
+  NO_DECIDE_WORKERS,
+  startDecidePool,
+  type DecideWorkersStatus,
+} from './decide-pool';
 import {
   createIngest,
   DEFAULT_KEEP_TYPES,
@@ -56,8 +61,6 @@ export interface Hl7IngestService {
   reading(): DecideWorkersStatus;
   close(): Promise<void>;
 }
-
-const INLINE: DecideWorkersStatus = { threads: 0, running: 0, restarts: 0, lastExitAt: null };
 
 /** The listener could not start (port in use, address not available, TLS files unreadable). */
 export class Hl7ListenerError extends Error {
@@ -149,7 +152,7 @@ export async function startHl7Ingest(
     catalog,
     maxFrameBytes,
     connections: () => listener.connections(),
-    reading: () => decider?.workers() ?? INLINE,
+    reading: () => decider?.workers() ?? NO_DECIDE_WORKERS,
     close: async () => {
       await listener.close();
       await decider?.close();
