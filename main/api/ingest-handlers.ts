@@ -3,6 +3,7 @@ import { ApiError } from '../../shared/api/errors';
 import { mayReadPhi } from '../../shared/permissions';
 import { NO_DECIDE_WORKERS } from '../ingest/hl7/decide-pool';
 import { decodeFrame } from '../ingest/hl7/parse';
+import { isOversizedReason } from '../ingest/hl7/pipeline';
 import { redactHl7 } from '../ingest/hl7/redact';
 import type { Hl7IngestService } from '../ingest/hl7/service';
 import type { Db } from '../store/database';
@@ -22,7 +23,7 @@ const MESSAGE_COLUMNS = `id, received_at, sender, control_id, message_type, outc
 export const MESSAGES_BY_OUTCOME_SQL = `SELECT ${MESSAGE_COLUMNS} FROM hl7_messages m
   WHERE outcome = ? AND id < ? ORDER BY id DESC LIMIT ?`;
 export const MESSAGES_SQL = `SELECT ${MESSAGE_COLUMNS} FROM hl7_messages m WHERE id < ? ORDER BY id DESC LIMIT ?`;
-const KEPT_MESSAGE_SQL = 'SELECT id, outcome, control_id, raw FROM hl7_messages WHERE id = ?';
+const KEPT_MESSAGE_SQL = 'SELECT id, outcome, control_id, reason, raw FROM hl7_messages WHERE id = ?';
 const COUNT_BY_OUTCOME_SQL = 'SELECT outcome, count(*) AS n FROM hl7_messages GROUP BY outcome';
 const DEVICES_SQL = 'SELECT identifier, kind, last_seen_at FROM devices ORDER BY last_seen_at DESC LIMIT 100';
 
@@ -73,7 +74,7 @@ export function ingestHandlers(
   const all = db.prepare<[number, number], MessageRow>(MESSAGES_SQL);
   const kept = db.prepare<
     [number],
-    { id: number; outcome: Hl7MessageView['outcome']; control_id: string; raw: Buffer }
+    { id: number; outcome: Hl7MessageView['outcome']; control_id: string; reason: string | null; raw: Buffer }
   >(KEPT_MESSAGE_SQL);
   const devices = db.prepare<[], { identifier: string; kind: string | null; last_seen_at: number }>(
     DEVICES_SQL,
@@ -188,6 +189,11 @@ export function ingestHandlers(
         throw new ApiError(
           'conflict',
           `HL7 message ${id} (${message.control_id || 'no control id'}) was ${message.outcome}, not rejected; only the quarantine is replayed`,
+        );
+      if (isOversizedReason(message.reason))
+        throw new ApiError(
+          'conflict',
+          `HL7 message ${id} was refused for its size and only its head was kept, so it can't be replayed; raise mllpMaxFrameBytes and have the sender send it again`,
         );
       if (!hl7)
         throw new ApiError(

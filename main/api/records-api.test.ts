@@ -334,6 +334,21 @@ describe('ingest.status and ingest.messages (IT)', () => {
     };
     expect(refused).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(refused.error.message).toMatch(/was accepted, not rejected; only the quarantine is replayed/);
+    // Refused for its size, only its head was kept: there is nothing whole to replay.
+    await node.hl7!.ingest.receiveOversized(
+      Buffer.from('MSH|^~\\&|MON|ICU|VM|F|20260301100000||ORU^R01|BIG-1|P|2.6\rOBX|1|NM|150456^MDC'),
+      2_000_000,
+      1_048_576,
+      { id: 99, remote: '127.0.0.1:50999' },
+    );
+    const big = node.store.db.prepare("SELECT id FROM hl7_messages WHERE control_id = 'BIG-1'").get() as {
+      id: number;
+    };
+    const head = (await call('it_admin', 'ingest.replay', { id: big.id })) as {
+      error: { code: string; message: string };
+    };
+    expect(head.error.code).toBe('conflict');
+    expect(head.error.message).toMatch(/refused for its size and only its head was kept/);
     expect(await call('it_admin', 'ingest.replay', { id: 999_999 })).toMatchObject({
       ok: false,
       error: { code: 'not_found', message: 'there is no kept HL7 message 999999' },

@@ -131,6 +131,12 @@ export const DEFAULT_KEEP_TYPES: readonly string[] = ['ADT'];
 
 let ackSequence = 0;
 
+/** Why an oversized frame was refused. Only its head is kept, so such a message can't be replayed. */
+const oversizedReason = (totalBytes: number, limit: number): string =>
+  `message of ${totalBytes} bytes exceeds the ${limit}-byte limit`;
+export const isOversizedReason = (reason: string | null): boolean =>
+  reason !== null && /^message of \d+ bytes exceeds the \d+-byte limit$/.test(reason);
+
 /**
  * A frame whose reading failed inside the node (not the sender's fault): AR, resend later. Its
  * MSH alone is read again here, so the AR names the message it answers (MSA-2).
@@ -474,7 +480,7 @@ export function createIngest(options: IngestOptions): Ingest {
         segment: 'MSH',
         sequence: 1,
         code: 207,
-        message: `message of ${totalBytes} bytes exceeds the ${limit}-byte limit`,
+        message: oversizedReason(totalBytes, limit),
       };
       try {
         // The head holds MSH, so the AR can name the control id and use the sender's delimiters.
