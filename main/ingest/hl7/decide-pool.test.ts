@@ -91,6 +91,12 @@ describe('deciding frames on worker threads', () => {
       decided.push(pool.decide(frames[i] as Buffer, Date.now()));
       if (i % 37 === 0) await new Promise((r) => setImmediate(r));
     }
+    // Shutdown waits on this: it settles only once every frame handed in has its decision.
+    let answered = 0;
+    for (const d of decided) void d.then(() => answered++);
+    await pool.settled();
+    await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(frames.length);
     const all = await Promise.all(decided);
     expect(all.map((d) => d.message?.controlId)).toEqual(frames.map((_, i) => `C${i}`));
   });
@@ -158,7 +164,9 @@ describe('a decide worker that dies', () => {
       const held = Array.from({ length: 2000 }, (_, i) => dying.decide(monitorFrame(i), Date.now()));
       await new Promise((r) => setImmediate(r));
       expect(dying.pending).toBe(2000);
+      const gone = dying.settled();
       await workers[0]!.terminate();
+      await gone;
       const settled = await Promise.allSettled(held);
       expect(settled.filter((s) => s.status === 'fulfilled')).toEqual([]);
       expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/decide worker exited/);

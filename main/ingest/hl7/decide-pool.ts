@@ -20,6 +20,8 @@ export interface Decider {
   decide(frame: Buffer, receivedAt: number): Promise<Decision>;
   /** Decisions not yet back. */
   readonly pending: number;
+  /** Resolves once every frame handed in so far has its decision (or its failure). */
+  settled(): Promise<void>;
   /** For ingest.status: the workers running now, and how often one had to be restarted. */
   workers(): DecideWorkersStatus;
   close(): Promise<void>;
@@ -144,10 +146,12 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
         if (d instanceof Error) w.reject(d);
         else w.resolve(d);
       });
+      noteSettled();
     });
     const fail = (error: Error) => {
       for (const waiting of thread.batches.values()) for (const w of waiting) w.reject(error);
       thread.batches.clear();
+      noteSettled();
     };
     worker.on('error', (error) => {
       logger.error({ err: error, thread: index }, 'an HL7 decide worker failed');
@@ -185,6 +189,15 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     for (const t of threads) for (const batch of t?.batches.values() ?? []) n += batch.length;
     return n;
   };
+  let settledWaiters: (() => void)[] = [];
+  function noteSettled(): void {
+    if (settledWaiters.length === 0 || pending() > 0) return;
+    const done = settledWaiters;
+    settledWaiters = [];
+    for (const resolve of done) resolve();
+  }
+  const settled = (): Promise<void> =>
+    pending() === 0 ? Promise.resolve() : new Promise<void>((resolve) => settledWaiters.push(resolve));
 
   const post = () => {
     scheduled = false;
@@ -198,6 +211,7 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     if (!thread) {
       const error = new Error('the HL7 decide workers are restarting');
       for (const w of batch.waiting) w.reject(error);
+      noteSettled();
       return;
     }
     let total = 0;
@@ -235,6 +249,7 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
     get pending() {
       return pending();
     },
+    settled,
     workers: () => ({
       threads: threads.length,
       running: threads.filter((t) => t !== undefined).length,
@@ -245,8 +260,9 @@ export function startDecidePool(options: DecidePoolOptions): Decider {
       closing = true;
       post();
       // What is being decided is answered first; a worker that hangs doesn't hold shutdown.
-      const until = Date.now() + 2000;
-      while (pending() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([settled(), new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       await Promise.all(threads.flatMap((t) => (t ? [t.worker.terminate()] : [])));
     },
   };

@@ -508,7 +508,7 @@ export function createIngest(options: IngestOptions): Ingest {
     },
     flush: () => groups.flush(),
     async drain() {
-      while ((options.decider?.pending ?? 0) > 0) await new Promise((r) => setTimeout(r, 1));
+      await options.decider?.settled();
       // The decisions just back were queued by their promises' continuations: let them run.
       await new Promise((r) => setImmediate(r));
       groups.flush();
