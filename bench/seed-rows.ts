@@ -1,6 +1,7 @@
 /**
- * What bench/ingest.ts's ceiling and bench/store-layout.ts insert with: beds as patients and
- * devices, and one observation row refilled per insert, as the ingest's own loop reuses its ids.
+ * What the store benches insert with (bench/ingest.ts's ceiling, bench/store.ts,
+ * bench/store-layout.ts): beds as patients and devices, and one observation row refilled per
+ * insert, as the ingest's own loop reuses its ids.
  */
 import type { Database as Db } from 'better-sqlite3-multiple-ciphers';
 

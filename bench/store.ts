@@ -18,6 +18,7 @@ import { createLogger } from '../main/log/logger';
 import { startCheckpointer } from '../main/store/checkpointer';
 import { openEncrypted, type Db } from '../main/store/database';
 import { migrate } from '../main/store/migrate';
+import { seedBeds } from './seed-rows';
 
 const quick = process.argv.includes('--quick');
 const logger = createLogger({ level: 'warn' });
@@ -46,17 +47,7 @@ function prepare(db: Db): void {
   migrate(db, 'bench');
   // The same cache as the node's store (main/store/store.ts).
   db.pragma('cache_size=-65536');
-  const now = Date.now();
-  const patient = db.prepare('INSERT INTO patients (id, created_at, updated_at) VALUES (?, ?, ?)');
-  const device = db.prepare(
-    'INSERT INTO devices (id, identifier, kind, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
-  );
-  db.transaction(() => {
-    for (let bed = 1; bed <= BEDS; bed++) {
-      patient.run(bed, now, now);
-      device.run(bed, `0012345600${String(bed).padStart(6, '0')}^EUI-64`, 'monitor', now, now);
-    }
-  })();
+  seedBeds(db, BEDS, Date.now());
 }
 
 /** Appends `count` rows continuing from row `from`: every bed sends every code once a second. */
