@@ -1,3 +1,4 @@
+import type { ReplayResult } from '../../../shared/api/ingest';
 import type { VitalCatalog } from '../../../shared/catalog/vital-signs';
 import type { Logger } from '../../log/logger';
 import type { Db } from '../../store/database';
@@ -103,15 +104,6 @@ export interface Ingest {
   readonly clock: () => number;
   /** Stops the event-loop delay monitor. */
   close(): void;
-}
-
-/** What a replay wrote (ingest.replay). */
-export interface ReplayResult {
-  readonly messageId: number | null;
-  readonly outcome: MessageRow['outcome'];
-  readonly ackCode: string;
-  readonly reason: string | null;
-  readonly observationCount: number;
 }
 
 interface Job {
