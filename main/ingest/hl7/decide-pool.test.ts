@@ -1,6 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createVitalCatalog } from '../../../shared/catalog/vital-signs';
 import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
@@ -9,7 +8,7 @@ import { buildAcks } from './ack';
 import { decide, type Decision } from './decide';
 import { startDecidePool, unpacked } from './decide-pool';
 import { FIXTURES } from './fixtures-path';
-import { silentLogger } from './test-support';
+import { silentLogger, watchedDecidePool } from './test-support';
 
 /** A local code, so the worker is seen to build its catalog from the node's configuration. */
 const LOCAL_CODES = [{ code: 'HRX', system: 'ACME', id: 'hr' }];
@@ -141,24 +140,9 @@ const monitorFrame = (i: number) =>
     ),
   );
 
-const until = async (ready: () => boolean) => {
-  const give = Date.now() + 10_000;
-  while (!ready()) {
-    if (Date.now() > give) throw new Error('gave up waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 describe('a decide worker that dies', () => {
   it('fails the frames it held, refuses frames until another has started, then decides on it', async () => {
-    const workers: Worker[] = [];
-    const dying = startDecidePool({
-      threads: 1,
-      localCodes: [],
-      keepTypes: [],
-      logger: silentLogger(),
-      onWorkerStart: (w) => workers.push(w),
-    });
+    const { pool: dying, workers, started } = watchedDecidePool([]);
     try {
       // More frames than the worker reads before it is ended: it holds them all when it goes.
       const held = Array.from({ length: 2000 }, (_, i) => dying.decide(monitorFrame(i), Date.now()));
@@ -179,7 +163,7 @@ describe('a decide worker that dies', () => {
       expect(dying.workers()).toMatchObject({ threads: 1, running: 0, restarts: 1 });
       expect(dying.workers().lastExitAt).toBeGreaterThan(Date.now() - 5000);
 
-      await until(() => workers.length === 2);
+      await started(2);
       expect(dying.workers()).toMatchObject({ threads: 1, running: 1, restarts: 1 });
       const d = await dying.decide(monitorFrame(7), Date.now());
       expect(d.kind).toBe('store');

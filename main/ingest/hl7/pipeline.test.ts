@@ -1,11 +1,9 @@
-import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../../shared/catalog/vital-signs';
 import { pcd01Message, simulatedBed } from '../../simulator/pcd01';
 import { PatientVitals, seededRandom } from '../../simulator/vitals';
-import { startDecidePool } from './decide-pool';
 import { createIngest, type Ingest } from './pipeline';
-import { msaOf, openScratchStore, silentLogger } from './test-support';
+import { msaOf, openScratchStore, silentLogger, watchedDecidePool } from './test-support';
 
 const conn = { id: 1, remote: '127.0.0.1:50000' };
 const msa = (ack: Buffer) => msaOf(ack.toString('utf8'));
@@ -66,14 +64,7 @@ describe('a group commit that fails', () => {
 
 describe('a decide worker that dies while it reads a message', () => {
   it('answers AR naming the message, keeps it in quarantine, and stores its resend once', async () => {
-    const workers: Worker[] = [];
-    const decider = startDecidePool({
-      threads: 1,
-      localCodes: [],
-      keepTypes: ['ADT'],
-      logger: silentLogger(),
-      onWorkerStart: (w) => workers.push(w),
-    });
+    const { pool: decider, workers, started } = watchedDecidePool(['ADT']);
     const viaWorker = createIngest({
       db: store.db,
       catalog: DEFAULT_CATALOG,
@@ -91,8 +82,7 @@ describe('a decide worker that dies while it reads a message', () => {
       // MSA-2 names it, so the sender knows which message to send again.
       expect(ack!.toString('utf8')).toContain('\rMSA|AR|HELD-1|');
 
-      const give = Date.now() + 10_000;
-      while (workers.length < 2 && Date.now() < give) await new Promise((r) => setTimeout(r, 10));
+      await started(2);
       const [again] = await viaWorker.receive(message(3, 'HELD-1', 72), conn);
       expect(msa(again!)).toEqual({ code: 'AA', text: 'stored 9 observations' });
       const kept = store.db

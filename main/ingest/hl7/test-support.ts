@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { createLogger, type Logger } from '../../log/logger';
 import { openEncrypted, type Db } from '../../store/database';
 import { migrate } from '../../store/migrate';
+import { startDecidePool, type Decider } from './decide-pool';
 import { frame, MllpFramer } from './mllp';
 
 /** A real encrypted, migrated store in a throwaway folder, for ingest tests and benchmarks. */
@@ -56,4 +58,31 @@ export function msaOf(ack: string): { code: string; text: string } {
   const msa = ack.split(/\r|\n/).find((s) => s.startsWith('MSA')) ?? '';
   const [, code = '', , text = ''] = msa.split(msa[3] ?? '|');
   return { code, text };
+}
+
+/**
+ * A one-thread decide pool whose workers a test can end: `workers` fills as each starts, and
+ * `started(n)` waits until n have (the first at once, a replacement after the pool's pause).
+ */
+export function watchedDecidePool(keepTypes: readonly string[]): {
+  pool: Decider;
+  workers: Worker[];
+  started: (n: number) => Promise<void>;
+} {
+  const workers: Worker[] = [];
+  const pool = startDecidePool({
+    threads: 1,
+    localCodes: [],
+    keepTypes,
+    logger: silentLogger(),
+    onWorkerStart: (w) => workers.push(w),
+  });
+  const started = async (n: number) => {
+    const give = Date.now() + 10_000;
+    while (workers.length < n) {
+      if (Date.now() > give) throw new Error(`gave up waiting for decide worker ${n} to start`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { pool, workers, started };
 }
