@@ -6,8 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { frame, MllpFramer } from '../main/ingest/hl7/mllp';
-import { pcd01Message, simulatedBed } from '../main/simulator/pcd01';
-import { PatientVitals, seededRandom } from '../main/simulator/vitals';
+import { templates, withControlId } from './pcd01-templates';
 
 export interface LoadRequest {
   readonly port: number;
@@ -29,21 +28,6 @@ export interface LoadResult {
   readonly obxPerMessage: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-}
-
-const PLACEHOLDER = '@@CID@@';
-
-/** One message per bed, split around its control id (MSH-10, OBR-2, OBR-3) for cheap reuse. */
-function templates(beds: number): { parts: string[]; obx: number }[] {
-  const random = seededRandom(11);
-  return Array.from({ length: beds }, (_, i) => {
-    const bed = simulatedBed(i, random, i % 2 === 0 ? 'ICU' : 'Ward 3', i);
-    const text = pcd01Message(bed, new PatientVitals(seededRandom(i + 1)).next(), PLACEHOLDER, Date.now());
-    return {
-      parts: text.split(PLACEHOLDER),
-      obx: text.split('\r').filter((s) => s.startsWith('OBX|')).length,
-    };
-  });
 }
 
 async function run(req: LoadRequest): Promise<LoadResult> {
@@ -78,7 +62,7 @@ async function run(req: LoadRequest): Promise<LoadResult> {
         const cid = `${req.tag}-${index}-${seq++}`;
         sentAt.push(performance.now());
         inFlight++;
-        socket.write(frame(t.parts.join(cid)));
+        socket.write(frame(withControlId(t, cid)));
       };
       const framer = new MllpFramer(1 << 20, {
         onFrame(payload) {
