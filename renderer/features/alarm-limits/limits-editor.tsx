@@ -5,6 +5,7 @@ import type { EffectiveLimit } from '../../../shared/api/vitals';
 import type { AlarmLimits } from '../../../shared/catalog/vital-signs';
 import { ActionError } from '../../components/action-error';
 import { Field } from '../../components/field';
+import { formatDateTime } from '../../format/time';
 import { unitLabel } from '../live/vitals-format';
 import {
   checkLimits,
@@ -23,9 +24,6 @@ const SOURCE_LABEL: Record<EffectiveLimit['source'], string> = {
   unit: 'Unit default',
   patient: 'This patient',
 };
-
-const when = (ms: number) =>
-  new Date(ms).toLocaleString([], { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' });
 
 /**
  * Alarm limits per parameter, one row each, edited one at a time. `level` is what this screen
@@ -85,7 +83,11 @@ export function LimitsEditor(props: {
                   <span className="muted">
                     {' '}
                     · {l.updatedBy}
-                    {l.updatedAt ? `, ${when(l.updatedAt)}` : ''}
+                    {l.updatedAt ? (
+                      <>
+                        , <span className="limits__when">{formatDateTime(l.updatedAt)}</span>
+                      </>
+                    ) : null}
                   </span>
                 ) : null}
               </td>

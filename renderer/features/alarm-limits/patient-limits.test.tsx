@@ -4,9 +4,11 @@ import type { EffectiveLimit, VitalsEvent } from '../../../shared/api/vitals';
 import { AppProviders } from '../../app/context';
 import { createAppStore } from '../../app/store';
 import { createFakeClient } from '../../testing/fake-client';
+import { pinTimeZone } from '../../testing/time-zone';
 import { PatientView } from '../patients/patient-view';
 
 afterEach(cleanup);
+pinTimeZone('Europe/Berlin');
 
 const HR: EffectiveLimit = {
   code: 'hr',
@@ -18,7 +20,7 @@ const HR: EffectiveLimit = {
   criticalHigh: 150,
   source: 'unit',
   updatedBy: 'demo.it',
-  updatedAt: Date.now() - 86_400_000,
+  updatedAt: Date.UTC(2026, 10, 24, 13, 3, 7),
 };
 const snapshot: VitalsEvent = {
   snapshot: true,
@@ -65,7 +67,9 @@ const editor = () => screen.getByRole('region', { name: 'Alarm limits for this p
 describe('Patient view: alarm limits', () => {
   it('sets this patient’s HR limits; the chart’s limit lines follow; low ≥ high stays on the field', async () => {
     const fake = setup();
-    await within(editor()).findByText('Unit default');
+    const from = await within(editor()).findByText('Unit default');
+    // Who set it and when, in the app's one date-and-time form (local: 13:03:07Z in Berlin).
+    expect(from.closest('td')!.textContent).toBe('Unit default · demo.it, 2026-11-24 14:03:07');
     expect(await screen.findByText(/limits 50–120 \(critical 40–150, unit default\)/)).toBeTruthy();
     fireEvent.click(within(editor()).getByRole('button', { name: 'Edit HR limits' }));
     const form = screen.getByRole('form', { name: 'HR alarm limits (bpm)' });

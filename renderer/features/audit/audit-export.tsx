@@ -4,7 +4,8 @@ import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ActionError } from '../../components/action-error';
 import { useClient } from '../../app/context';
 import { formatBytes } from '../settings/format';
-import { describeFilter, formatCount } from './audit-format';
+import { formatCount } from '../../format/count';
+import { describeFilter } from './audit-format';
 
 export const EXPORT_POLL_MS = 300;
 const FORMAT_LABELS: Record<AuditExportStatus['format'], string> = {

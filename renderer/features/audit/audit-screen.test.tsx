@@ -3,9 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntryView, AuditExportStatus } from '../../../shared/api/audit';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
+import { pinTimeZone } from '../../testing/time-zone';
 import { AuditScreen } from './audit-screen';
 
 afterEach(cleanup);
+pinTimeZone('Europe/Berlin');
 // Rendering a page of 50 dense rows can take over a second on a loaded machine.
 configure({ asyncUtilTimeout: 5000 });
 
@@ -53,6 +55,9 @@ describe('Audit screen', { timeout: 30_000 }, () => {
     const fake = setup();
     expect(await screen.findByText(/Entries 1–50, newest first/)).toBeTruthy();
     expect(screen.getByRole('cell', { name: '120' })).toBeTruthy();
+    // Local time (12:02:00Z in Berlin), with the offset in the column header.
+    expect(screen.getByRole('columnheader', { name: 'Time (UTC+01:00)' })).toBeTruthy();
+    expect(screen.getByRole('cell', { name: '2026-11-25 13:02:00' })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Older →' }));
     expect(await screen.findByText(/Entries 51–100/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Older →' }));
@@ -92,7 +97,9 @@ describe('Audit screen', { timeout: 30_000 }, () => {
         limit: 50,
       }),
     );
-    expect(await screen.findByText(/Entries 1–50/)).toBeTruthy();
+    expect(
+      await screen.findByText(/Entries 1–50, newest first · from 2026-11-25 08:00:00, actor nurse\.ana/),
+    ).toBeTruthy();
   });
 
   it('refuses a filter that makes no sense, on its field, without asking the node', async () => {

@@ -1,5 +1,5 @@
 import type { AuditEntryView } from '../../../shared/api/audit';
-import { formatAuditTime, localOffset } from './audit-format';
+import { formatDateTime, localOffset } from '../../format/time';
 
 /** Entries as a dense table; break-glass rows are marked, refused calls stand out by their outcome. */
 export function AuditTable(props: { entries: readonly AuditEntryView[]; caption: string }) {
@@ -42,7 +42,7 @@ function AuditRow(props: { entry: AuditEntryView }) {
       <tr className={e.breakGlassReason ? 'audit-row--break-glass' : undefined}>
         <td className="cell-num cell-mono">{e.seq}</td>
         <td className="cell-nowrap cell-mono" title={e.at}>
-          {formatAuditTime(e.at)}
+          {formatDateTime(e.at)}
         </td>
         <td className="cell-mono">{e.actor}</td>
         <td>{e.role ?? <span className="muted">—</span>}</td>

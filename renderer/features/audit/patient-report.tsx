@@ -4,7 +4,8 @@ import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { Field } from '../../components/field';
 import { useClient } from '../../app/context';
-import { formatAuditTime, formatCount } from './audit-format';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
 import { AuditTable } from './audit-table';
 
 type Report = MethodOutput<'audit.patientReport'>;
@@ -102,8 +103,8 @@ function ReportView(props: { report: Report }) {
               <td className="cell-num">
                 {g.breakGlass > 0 ? <strong>{formatCount(g.breakGlass)}</strong> : 0}
               </td>
-              <td className="cell-mono cell-nowrap">{formatAuditTime(g.firstAt)}</td>
-              <td className="cell-mono cell-nowrap">{formatAuditTime(g.lastAt)}</td>
+              <td className="cell-mono cell-nowrap">{formatDateTime(g.firstAt)}</td>
+              <td className="cell-mono cell-nowrap">{formatDateTime(g.lastAt)}</td>
             </tr>
           ))}
         </tbody>

@@ -3,7 +3,9 @@ import type { AuditVerifyResult } from '../../../shared/api/audit';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ActionError } from '../../components/action-error';
 import { useClient } from '../../app/context';
-import { formatAuditTime, formatCount, PROBLEM_TEXT } from './audit-format';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
+import { PROBLEM_TEXT } from './audit-format';
 
 /** "Has anyone altered this record": walks the whole chain on the node and says what it found. */
 export function VerifyChain() {
@@ -44,7 +46,7 @@ export function VerifyChain() {
 function VerifyResult(props: { result: AuditVerifyResult }) {
   const { result } = props;
   // Kept on one line: a time split after its date reads as two facts.
-  const when = <span className="verify__when">{formatAuditTime(result.verifiedAt)}</span>;
+  const when = <span className="verify__when">{formatDateTime(result.verifiedAt)}</span>;
   if (result.ok) {
     return (
       <span className="verify verify--ok">

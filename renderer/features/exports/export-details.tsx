@@ -1,4 +1,5 @@
 import type { ExportStatus } from '../../../shared/api/exports';
+import { formatCount } from '../../format/count';
 import { formatBytes } from '../settings/format';
 import { FORMAT_LABELS } from './export-form';
 
@@ -16,8 +17,8 @@ export function ExportProgress(props: { status: ExportStatus; onCancel: () => vo
         className="export-progress__bar"
       />
       <span>
-        {FORMAT_LABELS[s.format]} from {s.product}: {s.written.toLocaleString('en')} of{' '}
-        {s.total.toLocaleString('en')} rows ({Math.round(s.progress * 100)} %)
+        {FORMAT_LABELS[s.format]} from {s.product}: {formatCount(s.written)} of {formatCount(s.total)} rows (
+        {Math.round(s.progress * 100)} %)
       </span>
       <button type="button" className="button button--small" onClick={props.onCancel}>
         Cancel
@@ -46,7 +47,7 @@ export function ExportManifest(props: { status: ExportStatus }) {
           {report.profile} v{report.profileVersion}
         </dd>
         <dt>Rows released</dt>
-        <dd>{report.rowCount.toLocaleString('en')}</dd>
+        <dd>{formatCount(report.rowCount)}</dd>
         <dt>k-anonymity</dt>
         <dd>
           k = {gate.k} required, smallest class {gate.kAchieved ?? '—'} ({gate.classes} classes on{' '}
@@ -54,15 +55,16 @@ export function ExportManifest(props: { status: ExportStatus }) {
         </dd>
         <dt>Patients</dt>
         <dd>
-          {gate.patients.released} released ({gate.patients.generalized} generalized),{' '}
-          {gate.patients.suppressed} suppressed of {gate.patients.total}
+          {formatCount(gate.patients.released)} released ({formatCount(gate.patients.generalized)}{' '}
+          generalized), {formatCount(gate.patients.suppressed)} suppressed of{' '}
+          {formatCount(gate.patients.total)}
         </dd>
         <dt>Held back</dt>
         <dd>
           {gate.rowsSuppressed === 0
             ? 'nothing'
             : gate.suppressed
-                .map((s) => `${s.rows.toLocaleString('en')} rows of ${s.patients} patients: ${s.reason}`)
+                .map((s) => `${formatCount(s.rows)} rows of ${formatCount(s.patients)} patients: ${s.reason}`)
                 .join('; ')}
         </dd>
         <dt>Quality</dt>

@@ -3,6 +3,8 @@ import { useStore } from 'zustand';
 import type { ExportStatus } from '../../../shared/api/exports';
 import { useClient } from '../../app/context';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
 import { ExportForm, FORMAT_LABELS } from './export-form';
 import { ExportManifest, ExportProgress } from './export-details';
 import { createExportsStore } from './exports-store';
@@ -76,7 +78,7 @@ export function ExportsScreen() {
               <div className="exports-history__head">
                 <span className={STATE_BADGE[e.state]}>{e.state}</span> <strong>{e.product}</strong> v
                 {e.productVersion} · {e.profile} · {FORMAT_LABELS[e.format]} ·{' '}
-                <time dateTime={e.createdAt}>{new Date(e.createdAt).toLocaleString()}</time>
+                <time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time>
                 {e.state === 'done' ? (
                   <button
                     type="button"
@@ -106,7 +108,7 @@ export function ExportsScreen() {
                     value={e.written}
                     aria-label={`Export ${e.exportId} progress`}
                   />
-                  <span>{e.written.toLocaleString('en')} rows written (100 %)</span>
+                  <span>{formatCount(e.written)} rows written (100 %)</span>
                 </div>
               ) : null}
               {e.state === 'failed' || e.state === 'cancelled' ? (

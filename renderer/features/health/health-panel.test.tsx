@@ -5,8 +5,9 @@ import { App } from '../../app/app';
 import { createAppStore } from '../../app/store';
 import { createFakeClient } from '../../testing/fake-client';
 import { NODE_HEALTH, NODE_INFO } from '../../testing/fixtures';
-import { formatDateTime } from '../settings/format';
+import { pinTimeZone } from '../../testing/time-zone';
 
+pinTimeZone('Europe/Berlin');
 beforeEach(() => window.history.replaceState(null, '', '#/settings/health'));
 afterEach(cleanup);
 
@@ -76,9 +77,9 @@ describe('Settings → Health', () => {
     const feeds = screen.getByRole('table', { name: 'Bedside device feeds (HL7 v2 / MLLP)' });
     const row = within(feeds).getByText(DEVICE).closest('tr')!;
     expect(within(row).getByText('Warning')).toBeTruthy();
-    // Fact names in sentence case like Name and Status; times in local date and time, not ISO.
+    // Fact names in sentence case like Name and Status; times in local date and time (UTC+01:00), not ISO.
     expect(within(feeds).getByRole('columnheader', { name: 'Last message age (s)' })).toBeTruthy();
-    expect(within(row).getByText(formatDateTime('2026-03-01T09:53:20.000Z'))).toBeTruthy();
+    expect(within(row).getByText('2026-03-01 10:53:20')).toBeTruthy();
     expect(within(feeds).queryByText(/T09:53:20/)).toBeNull();
     expect(await screen.findByText(/No backup folder is configured/)).toBeTruthy();
   });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { useStore } from 'zustand';
 import type { AlarmView, EffectiveLimit, LiveValue, TrendSeries } from '../../../shared/api/vitals';
 import { useClient } from '../../app/context';
+import { formatClock } from '../../format/time';
 import { LimitsEditor } from '../alarm-limits/limits-editor';
 import { useVitalsStream } from '../live/use-vitals-stream';
 import { NIBP, PARAMS, alarmText, labelOf, PRIORITY_LABEL } from '../live/vitals-format';
@@ -38,8 +39,6 @@ const HISTORY_PRIORITY: Record<AlarmView['priority'], string> = {
 };
 
 type Live = Record<string, { t: number[]; v: number[] }>;
-const time = (ms: number) =>
-  new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** One patient: demographics, trends with limits (stored, then extended live), alarms. */
 export function PatientView(props: { patientId: number }) {
@@ -167,9 +166,9 @@ export function PatientView(props: { patientId: number }) {
                 {a.priority === 'low' ? '◆' : '▲'} {alarmText(a)}
               </span>
               <span className="pv-alarm__meta">
-                {PRIORITY_LABEL[a.priority]} · since {time(a.startedAt)}
+                {PRIORITY_LABEL[a.priority]} · since {formatClock(a.startedAt)}
                 {a.acknowledgedBy ? ` · acknowledged by ${a.acknowledgedBy}` : ''}
-                {silenced ? ` · silenced until ${time(a.silencedUntil ?? 0)}` : ''}
+                {silenced ? ` · silenced until ${formatClock(a.silencedUntil)}` : ''}
               </span>
               <button
                 type="button"
@@ -243,11 +242,11 @@ export function PatientView(props: { patientId: number }) {
           ) : null}
           {history.map((a) => (
             <tr key={a.id}>
-              <td>{time(a.startedAt)}</td>
+              <td>{formatClock(a.startedAt)}</td>
               <td>{alarmText(a)}</td>
               <td>{HISTORY_PRIORITY[a.priority]}</td>
-              <td>{a.endedAt ? time(a.endedAt) : 'Still active'}</td>
-              <td>{a.acknowledgedBy ? `${a.acknowledgedBy} ${time(a.acknowledgedAt ?? 0)}` : '—'}</td>
+              <td>{a.endedAt ? formatClock(a.endedAt) : 'Still active'}</td>
+              <td>{a.acknowledgedBy ? `${a.acknowledgedBy} ${formatClock(a.acknowledgedAt)}` : '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -5,6 +5,8 @@ import { mayCall, METHOD_ACCESS } from '../../../shared/permissions';
 import { useAppState, useClient } from '../../app/context';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { Tabs } from '../../components/tabs';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
 import { ProductEditor } from './product-editor';
 import { ProfilesPanel } from './profiles-panel';
 import { UnitTypesPanel } from './unit-types-panel';
@@ -166,9 +168,13 @@ function ProductDetail(props: { product: ProductDescription; onEdit: (() => void
       ) : null}
       <dl className="product-detail__facts">
         <dt>Rows</dt>
-        <dd>{p.rowCount.toLocaleString('en')}</dd>
+        <dd>{formatCount(p.rowCount)}</dd>
         <dt>Time coverage</dt>
-        <dd>{p.coverage.from ? `${p.coverage.from} – ${p.coverage.to}` : 'no data yet'}</dd>
+        <dd>
+          {p.coverage.from
+            ? `${formatDateTime(p.coverage.from)} – ${formatDateTime(p.coverage.to)}`
+            : 'no data yet'}
+        </dd>
         <dt>Codes</dt>
         <dd>{p.definition.codes === '*' ? 'every catalog code' : p.definition.codes.join(', ')}</dd>
         <dt>Who may export</dt>
@@ -196,7 +202,7 @@ function ProductDetail(props: { product: ProductDescription; onEdit: (() => void
       <ul>
         {p.lineage.map((l) => (
           <li key={l.source}>
-            {l.source}: {l.rows.toLocaleString('en')} observations
+            {l.source}: {formatCount(l.rows)} observations
           </li>
         ))}
       </ul>
@@ -223,7 +229,7 @@ function ProductDetail(props: { product: ProductDescription; onEdit: (() => void
       <ul>
         {p.versions.map((v) => (
           <li key={v.version}>
-            v{v.version} by {v.createdBy}, {new Date(v.createdAt).toLocaleString()}
+            v{v.version} by {v.createdBy}, {formatDateTime(v.createdAt)}
           </li>
         ))}
       </ul>

@@ -4,9 +4,11 @@ import type { UnitTypeRow } from '../../../shared/api/products';
 import type { Role } from '../../../shared/roles';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
+import { pinTimeZone } from '../../testing/time-zone';
 import { UnitTypesPanel } from './unit-types-panel';
 
 afterEach(cleanup);
+pinTimeZone('Europe/Berlin');
 
 const guessed = (unit: string, type: string, patients: number): UnitTypeRow => ({
   unit,
@@ -47,7 +49,7 @@ describe('Products → Unit types', () => {
     expect((ward as HTMLSelectElement).value).toBe('');
     expect(within(ward).getByRole('option', { name: 'guessed from the label: ward' })).toBeTruthy();
     fireEvent.change(ward, { target: { value: 'stepdown' } });
-    expect(await screen.findByText(/^demo\.it, /)).toBeTruthy();
+    expect(await screen.findByText('demo.it, 2026-12-01 21:00:00')).toBeTruthy();
     expect((ward as HTMLSelectElement).value).toBe('stepdown');
     fireEvent.change(ward, { target: { value: '' } });
     await screen.findByText('—', { selector: 'td' });

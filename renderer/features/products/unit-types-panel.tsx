@@ -5,6 +5,7 @@ import { mayCall, METHOD_ACCESS } from '../../../shared/permissions';
 import { useAppState, useClient } from '../../app/context';
 import { ActionError } from '../../components/action-error';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { formatDateTime } from '../../format/time';
 
 const GUESS = '';
 
@@ -90,7 +91,7 @@ export function UnitTypesPanel() {
                   </>
                 )}
               </td>
-              <td>{u.setBy ? `${u.setBy}, ${new Date(u.setAt ?? 0).toLocaleString()}` : '—'}</td>
+              <td>{u.setBy ? `${u.setBy}, ${formatDateTime(u.setAt)}` : '—'}</td>
             </tr>
           ))}
         </tbody>

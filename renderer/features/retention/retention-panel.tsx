@@ -8,7 +8,8 @@ import type {
 } from '../../../shared/api/retention';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState, useClient } from '../../app/context';
-import { formatDateTime } from '../settings/format';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
 import '../../components/dense-table.css';
 import '../../components/form.css';
 import './retention.css';
@@ -128,7 +129,9 @@ export function RetentionPanel() {
                   <td>{formatDateTime(r.startedAt)}</td>
                   <td>{r.actor}</td>
                   <td>{r.dryRun ? 'Dry run' : 'Purge'}</td>
-                  <td>{r.error ? `failed: ${r.error}` : r.classes.reduce((n, c) => n + c.rows, 0)}</td>
+                  <td>
+                    {r.error ? `failed: ${r.error}` : formatCount(r.classes.reduce((n, c) => n + c.rows, 0))}
+                  </td>
                   <td>{r.freedPages}</td>
                 </tr>
               ))}
@@ -212,7 +215,7 @@ function PolicyRow(props: {
           `${cls.keepDays} days`
         )}
       </td>
-      <td>{cls.updatedBy ? `${cls.updatedBy}, ${formatDateTime(cls.updatedAt!)}` : 'default (keep)'}</td>
+      <td>{cls.updatedBy ? `${cls.updatedBy}, ${formatDateTime(cls.updatedAt)}` : 'default (keep)'}</td>
     </tr>
   );
 }
@@ -225,7 +228,7 @@ function RunResult(props: { run: RetentionRunView }) {
         {run.dryRun ? 'A run now would delete:' : 'Deleted:'}{' '}
         {run.classes
           .filter((c) => c.cutoff !== null)
-          .map((c) => `${c.class} ${c.rows}`)
+          .map((c) => `${c.class} ${formatCount(c.rows)}`)
           .join(', ') || 'nothing (every class is kept)'}
         {run.dryRun ? '' : `; ${run.freedPages} pages returned to the disk`}.
       </p>

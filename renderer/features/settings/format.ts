@@ -29,13 +29,6 @@ export function formatDuration(totalSeconds: number): string {
   return pair(Math.floor(seconds / 86_400), 'd', Math.floor((seconds % 86_400) / 3600), 'h');
 }
 
-/** An ISO time as the reader's local date and time; an unparseable one is shown as it came. */
-export function formatDateTime(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }).format(date);
-}
-
 export const KEY_SOURCE_LABELS: Record<KeySourceKind, string> = {
   keychain: 'OS keychain',
   file: 'Key file',

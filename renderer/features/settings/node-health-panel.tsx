@@ -4,14 +4,12 @@ import { hrefFor } from '../../app/routes';
 import { mayOpenSettingsPage } from '../../app/screen-access';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import type { NodeHealth } from '../../../shared/api/node';
-import { formatBytes, formatDateTime, formatDuration, KEY_SOURCE_LABELS } from './format';
+import { formatClock, formatDateTime } from '../../format/time';
+import { formatBytes, formatDuration, KEY_SOURCE_LABELS } from './format';
 import { useNodeHealth, useNow, type NodeHealthState } from './use-node-health';
 import './node-health.css';
 
 export const HEARTBEAT_INTERVAL_MS = 5000;
-
-const timeOfDay = (ms: number) =>
-  new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(new Date(ms));
 
 /** Settings → Node: is this node well, and what is it running on. */
 export function NodeHealthPanel() {
@@ -55,7 +53,7 @@ export function NodeHealthPanel() {
 
 function LiveText(props: { state: NodeHealthState; stale: boolean }) {
   const { live, liveError, receivedAt } = props.state;
-  const at = receivedAt === undefined ? '' : timeOfDay(receivedAt);
+  const at = receivedAt === undefined ? '' : formatClock(receivedAt);
   if (live === 'stopped') {
     return (
       <>

@@ -3,9 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { UserRecord } from '../../../shared/api/auth';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
+import { pinTimeZone } from '../../testing/time-zone';
 import { UsersPanel } from './users-panel';
 
 afterEach(cleanup);
+pinTimeZone('Europe/Berlin');
 
 const user = (over: Partial<UserRecord>): UserRecord => ({
   id: 1,
@@ -69,7 +71,11 @@ describe('Settings → Users', () => {
     expect(nurse.getByText('ICU')).toBeTruthy();
     expect(nurse.getByText('Active')).toBeTruthy();
     expect(nurse.getByText('2')).toBeTruthy();
-    expect(within(rowOf('dr.bo')).getByText(/Locked until/)).toBeTruthy();
+    // Created: the local date, with the exact time on hover; a lock: the local time it ends.
+    const created = nurse.getByText('2026-11-01');
+    expect(created.getAttribute('title')).toBe('2026-11-01 09:00:00');
+    const lock = within(rowOf('dr.bo')).getByText('Locked until 11:15:00');
+    expect(lock.getAttribute('title')).toBe('Locked until 2099-01-01 11:15:00');
   });
 
   it('shows a password policy error on the password field, then adds the user', async () => {

@@ -4,7 +4,7 @@ import { ROLE_LABELS } from '../../../shared/roles';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState, useClient } from '../../app/context';
 import type { Loadable } from '../../app/store';
-import { formatDateTime } from './format';
+import { formatDate, formatClock, formatDateTime } from '../../format/time';
 import { UsersAddForm } from './users-add-form';
 import { UsersEditor } from './users-editor';
 import '../../components/dense-table.css';
@@ -137,16 +137,13 @@ export function UsersPanel() {
   );
 }
 
-const formatDate = (iso: string) =>
-  new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(iso));
-
 function UserStatus(props: { user: UserRecord }) {
   const { user } = props;
   if (user.disabledAt) return <span className="badge badge--muted">Disabled</span>;
   if (user.lockedUntil) {
     return (
       <span className="badge badge--warn" title={`Locked until ${formatDateTime(user.lockedUntil)}`}>
-        Locked until {new Date(user.lockedUntil).toLocaleTimeString()}
+        Locked until {formatClock(user.lockedUntil)}
       </span>
     );
   }

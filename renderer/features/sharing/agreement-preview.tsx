@@ -1,4 +1,5 @@
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { formatCount } from '../../format/count';
 import { cellText, useLoad } from './use-load';
 
 /** "What would leave the building": sample rows exactly as the peer would get them, and the gate's report. */
@@ -16,17 +17,18 @@ export function AgreementPreview(props: { id: string; version: number }) {
         <section key={prod.productId} aria-label={`Preview of ${prod.productId}`}>
           <p>
             <strong>{prod.productId}</strong> v{prod.productVersion} through {prod.profile}:{' '}
-            {prod.releasedRows.toLocaleString()} of {prod.totalRows.toLocaleString()} rows would be released;
-            k achieved {prod.gate.kAchieved ?? '—'} (k ≥ {prod.gate.k} on{' '}
+            {formatCount(prod.releasedRows)} of {formatCount(prod.totalRows)} rows would be released; k
+            achieved {prod.gate.kAchieved ?? '—'} (k ≥ {prod.gate.k} on{' '}
             {prod.gate.quasiIdentifiers.join(', ')}
-            ); patients released {prod.gate.patients.released}, generalized {prod.gate.patients.generalized},
-            suppressed {prod.gate.patients.suppressed}.
+            ); patients released {formatCount(prod.gate.patients.released)}, generalized{' '}
+            {formatCount(prod.gate.patients.generalized)}, suppressed{' '}
+            {formatCount(prod.gate.patients.suppressed)}.
           </p>
           {prod.gate.suppressed.length > 0 ? (
             <ul>
               {prod.gate.suppressed.map((s) => (
                 <li key={s.reason}>
-                  held back: {s.reason} ({s.patients} patients, {s.rows} rows)
+                  held back: {s.reason} ({formatCount(s.patients)} patients, {formatCount(s.rows)} rows)
                 </li>
               ))}
             </ul>

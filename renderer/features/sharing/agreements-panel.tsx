@@ -6,7 +6,8 @@ import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState } from '../../app/context';
 import { AgreementDraftForm } from './agreement-draft-form';
 import { AgreementPreview } from './agreement-preview';
-import { useAction, useLoad, when, whenDay } from './use-load';
+import { formatDateTime } from '../../format/time';
+import { useAction, useLoad, whenDay } from './use-load';
 
 export const STATE_BADGE: Record<AgreementView['effectiveState'], string> = {
   draft: 'badge--warn',
@@ -111,18 +112,18 @@ function AgreementCard(props: {
         <div>
           <dt>Drafted</dt>
           <dd>
-            by {a.createdBy}, {when(a.createdAt)}
+            by {a.createdBy}, {formatDateTime(a.createdAt)}
           </dd>
         </div>
         <div>
           <dt>Approved</dt>
-          <dd>{a.approvedBy ? `by ${a.approvedBy}, ${when(a.approvedAt)}` : 'not yet'}</dd>
+          <dd>{a.approvedBy ? `by ${a.approvedBy}, ${formatDateTime(a.approvedAt)}` : 'not yet'}</dd>
         </div>
         {a.revokedBy ? (
           <div>
             <dt>Revoked</dt>
             <dd>
-              by {a.revokedBy}, {when(a.revokedAt)}: {a.revokeReason}
+              by {a.revokedBy}, {formatDateTime(a.revokedAt)}: {a.revokeReason}
             </dd>
           </div>
         ) : null}
@@ -219,9 +220,9 @@ function AgreementHistory(props: { id: string }) {
               {whenDay(v.expiresAt)}
             </td>
             <td>
-              {v.createdBy}, {when(v.createdAt)}
+              {v.createdBy}, {formatDateTime(v.createdAt)}
             </td>
-            <td>{v.approvedBy ? `${v.approvedBy}, ${when(v.approvedAt)}` : '—'}</td>
+            <td>{v.approvedBy ? `${v.approvedBy}, ${formatDateTime(v.approvedAt)}` : '—'}</td>
             <td>{v.revokedBy ? `${v.revokedBy}: ${v.revokeReason ?? ''}` : '—'}</td>
           </tr>
         ))}

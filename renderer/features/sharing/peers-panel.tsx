@@ -4,7 +4,8 @@ import { mayCall, METHOD_ACCESS } from '../../../shared/permissions';
 import { ActionError } from '../../components/action-error';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState } from '../../app/context';
-import { useAction, useLoad, when } from './use-load';
+import { formatDateTime } from '../../format/time';
+import { useAction, useLoad } from './use-load';
 
 const STATUS_BADGE: Record<PeerView['status'], string> = {
   pending: 'badge--warn',
@@ -84,7 +85,7 @@ function OwnIdentity() {
         </div>
         <div>
           <dt>Node certificate valid until</dt>
-          <dd>{when(id.nodeCertificate.notAfter)}</dd>
+          <dd>{formatDateTime(id.nodeCertificate.notAfter)}</dd>
         </div>
         <div>
           <dt>CA private key kept in</dt>
@@ -228,7 +229,7 @@ function PeerRow(props: { peer: PeerView; isIt: boolean; onChanged: () => void }
         <code>{peer.endpoint}</code>
       </td>
       <td>
-        {when(peer.lastContactAt)}
+        {peer.lastContactAt === null ? 'never' : formatDateTime(peer.lastContactAt)}
         {peer.lastContact ? <span className="muted"> · {peer.lastContact}</span> : null}
       </td>
       <td>

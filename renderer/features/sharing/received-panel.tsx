@@ -3,7 +3,9 @@ import { mayCall, METHOD_ACCESS } from '../../../shared/permissions';
 import { ActionError } from '../../components/action-error';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useAppState } from '../../app/context';
-import { cellText, useAction, useLoad, when } from './use-load';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
+import { cellText, useAction, useLoad } from './use-load';
 
 /** Sharing → Received products: what peers shared with us, how fresh, and the rows themselves. */
 export function ReceivedPanel() {
@@ -47,11 +49,11 @@ export function ReceivedPanel() {
                   <td>{s.peerName ?? s.peerFacilityId}</td>
                   <td>{s.productId}</td>
                   <td className="cell-num" data-testid="received-rows">
-                    {s.rowsReceived.toLocaleString()}
+                    {formatCount(s.rowsReceived)}
                   </td>
-                  <td className="cell-num">{s.batchesReceived}</td>
-                  <td>{when(s.lastBatchAt)}</td>
-                  <td>{when(s.lastPullAt)}</td>
+                  <td className="cell-num">{formatCount(s.batchesReceived)}</td>
+                  <td>{s.lastBatchAt === null ? 'never' : formatDateTime(s.lastBatchAt)}</td>
+                  <td>{s.lastPullAt === null ? 'never' : formatDateTime(s.lastPullAt)}</td>
                   <td>{s.lastError ? <span className="sharing__error">{s.lastError}</span> : '—'}</td>
                   <td>
                     {/* A flex <td> stops being a table cell (its border and row fell out of line). */}
@@ -117,7 +119,7 @@ function ReceivedRows(props: { facilityId: string; productId: string; total: num
       {/* Only the first rows are shown: say so, or 50 rows read as everything that arrived. */}
       {props.total !== undefined && props.total > rows.length ? (
         <p className="muted sharing__rows-note">
-          The first {rows.length.toLocaleString()} of {props.total.toLocaleString()} rows, in received order.
+          The first {formatCount(rows.length)} of {formatCount(props.total)} rows, in received order.
         </p>
       ) : null}
       <table className="dense-table" aria-label={`Rows of ${props.productId}`}>

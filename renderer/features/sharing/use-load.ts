@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/api/contract';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { useClient } from '../../app/context';
+import { formatDate, formatDateTime } from '../../format/time';
 
 export interface Loaded<T> {
   readonly value?: T;
@@ -56,18 +57,19 @@ export function useAction() {
   return { busy, error, run, clear: () => setError(undefined) };
 }
 
-export const when = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toLocaleString());
-
-/** An agreement's start or end: the date alone when it falls on local midnight (as drafted), else `when`. */
-export const whenDay = (ms: number | null): string => {
-  if (ms === null) return 'never';
+/** An agreement's start or end: the date alone when it falls on local midnight, else date and time. */
+export const whenDay = (ms: number): string => {
   const d = new Date(ms);
   const midnight =
     d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0 && d.getMilliseconds() === 0;
-  return midnight ? d.toLocaleDateString() : d.toLocaleString();
+  return midnight ? formatDate(ms) : formatDateTime(ms);
 };
 
-/** A released cell as people read it: timestamps (epoch ms, shifted or truncated) as UTC ISO. */
+/**
+ * A released cell as people read it: timestamps (epoch ms, shifted or truncated) as UTC ISO, not
+ * in the app's local form, because the release truncates in UTC (a day starts at 00:00Z) and the
+ * column is documented as UTC: in local time a truncated day would read as another day's hour.
+ */
 export const cellText = (column: string | undefined, v: string | number | null): string => {
   if (v === null) return '—';
   if (column === 'time' && typeof v === 'number') return new Date(v).toISOString().replace('.000Z', 'Z');

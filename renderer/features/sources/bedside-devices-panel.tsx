@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { IngestStatus } from '../../../shared/api/ingest';
 import { ApiErrorAlert } from '../../components/api-error-alert';
-import { ago, formatCount, formatRate, formatTime } from './ingest-format';
+import { formatCount } from '../../format/count';
+import { ago, formatDateTime } from '../../format/time';
+import { formatRate } from './ingest-format';
 import { QuarantineList } from './quarantine-list';
 import { useIngestStatus } from './use-ingest';
 import '../../components/dense-table.css';
@@ -78,7 +80,7 @@ function ListenerSummary(props: { status: IngestStatus; rates: number[] }) {
             <RateLine rates={props.rates} />
           </Fact>
           <Fact term="Last message">
-            {lastMessageAt ? formatTime(lastMessageAt) : 'none since the node started'}
+            {lastMessageAt ? formatDateTime(lastMessageAt) : 'none since the node started'}
           </Fact>
           <Fact term="Message reading">
             <Reading reading={props.status.reading} />
@@ -109,7 +111,7 @@ function Reading(props: { reading: IngestStatus['reading'] }) {
             restarted {restarts === 1 ? 'once' : `${formatCount(restarts)} times`}
           </span>{' '}
           <span className="muted">
-            last {lastExitAt ? formatTime(lastExitAt) : ''}; the messages it held were answered AR, resend
+            last {lastExitAt ? formatDateTime(lastExitAt) : ''}; the messages it held were answered AR, resend
             later
           </span>
         </>

@@ -3,6 +3,8 @@ import type { ApiErrorBody } from '../../../shared/api/errors';
 import type { FhirQuarantineEntry } from '../../../shared/api/fhir';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useClient } from '../../app/context';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
 
 /** A source's quarantined resources on request: type, id, version and why (never the content). */
 export function FhirQuarantine(props: { sourceId: number; count: number }) {
@@ -17,8 +19,8 @@ export function FhirQuarantine(props: { sourceId: number; count: number }) {
   return (
     <div className="fhir__quarantine">
       <p>
-        <strong>{props.count}</strong> resource{props.count === 1 ? '' : 's'} quarantined (failed validation
-        or could not be linked); the rest of their pages was imported.{' '}
+        <strong>{formatCount(props.count)}</strong> resource{props.count === 1 ? '' : 's'} quarantined (failed
+        validation or could not be linked); the rest of their pages was imported.{' '}
         {!entries ? (
           <button type="button" className="button button--small" onClick={load}>
             Show why
@@ -39,7 +41,7 @@ export function FhirQuarantine(props: { sourceId: number; count: number }) {
           <tbody>
             {entries.map((e) => (
               <tr key={e.id}>
-                <td>{new Date(e.at).toLocaleString()}</td>
+                <td>{formatDateTime(e.at)}</td>
                 <td>
                   <code>
                     {e.resourceType}/{e.resourceId ?? '?'}

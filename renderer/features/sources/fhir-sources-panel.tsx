@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { FhirSourceView, FhirSyncCounts, FhirSyncProgress } from '../../../shared/api/fhir';
 import { ActionError } from '../../components/action-error';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { formatCount } from '../../format/count';
+import { formatDateTime } from '../../format/time';
 import { FhirQuarantine } from './fhir-quarantine';
 import { FhirSourceForm } from './fhir-source-form';
 import { useFhirSources } from './use-fhir-sources';
@@ -152,7 +154,7 @@ function SourceCard(props: {
         </div>
         <div>
           <dt>Last run</dt>
-          <dd>{source.lastRunAt ? new Date(source.lastRunAt).toLocaleString() : 'never'}</dd>
+          <dd>{source.lastRunAt ? formatDateTime(source.lastRunAt) : 'never'}</dd>
         </div>
       </dl>
       {running && progress ? <SyncProgressBar progress={progress} /> : null}
@@ -213,7 +215,7 @@ function SyncProgressBar(props: { progress: FhirSyncProgress }) {
       <div className="fhir__progress-head">
         <span>
           {progress.resourceType ? `Reading ${progress.resourceType}` : 'Reading the CapabilityStatement'}
-          {progress.total !== null ? ` (${progress.total} on the server)` : ''}
+          {progress.total !== null ? ` (${formatCount(progress.total)} on the server)` : ''}
         </span>
         <span className="muted">
           {progress.streamsDone} of {progress.streamsTotal} searches
@@ -263,7 +265,7 @@ function Counts(props: { counts: FhirSyncCounts; caption: string }) {
         <tr>
           {cells.map(([name, n]) => (
             <td key={name} data-testid={`count-${name.toLowerCase()}`}>
-              {n.toLocaleString()}
+              {formatCount(n)}
             </td>
           ))}
         </tr>

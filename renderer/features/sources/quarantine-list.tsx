@@ -3,7 +3,8 @@ import type { ApiErrorBody } from '../../../shared/api/errors';
 import type { Hl7MessageView, ReplayResult } from '../../../shared/api/ingest';
 import { useClient } from '../../app/context';
 import { ApiErrorAlert } from '../../components/api-error-alert';
-import { formatTime, segmentsOnLines } from './ingest-format';
+import { formatDateTime } from '../../format/time';
+import { segmentsOnLines } from './ingest-format';
 import { useQuarantine } from './use-ingest';
 
 /**
@@ -91,7 +92,7 @@ function QuarantineRow(props: {
     <>
       <tr aria-selected={open}>
         <td className="cell-nowrap">
-          <time dateTime={m.receivedAt}>{formatTime(m.receivedAt)}</time>
+          <time dateTime={m.receivedAt}>{formatDateTime(m.receivedAt)}</time>
         </td>
         <td>
           <code>{m.sender || '—'}</code>
