@@ -63,6 +63,20 @@ function align(lines: readonly ChartLine[]): uPlot.AlignedData {
 }
 
 /**
+ * The time axis in the app's forms (renderer/format/time.ts): 24-hour, year first. uPlot's own
+ * labels are US-style ("7:55am" over "12/3/26"). Each row, as uPlot reads it: the smallest tick
+ * step (s) it serves, the label, then the label added when the year, month, day, hour, minute or
+ * second changes from the tick before (null: none), and 1 to add it rather than replace.
+ */
+const DAY_S = 86_400;
+const NEW_DAY = '\n{YYYY}-{MM}-{DD}';
+const TIME_AXIS: uPlot.Axis.TimeValuesConfig = [
+  [DAY_S, '{YYYY}-{MM}-{DD}', null, null, null, null, null, null, 1],
+  [60, '{HH}:{mm}', NEW_DAY, null, NEW_DAY, null, null, null, 1],
+  [1, '{HH}:{mm}:{ss}', NEW_DAY, null, NEW_DAY, null, null, null, 1],
+];
+
+/**
  * A trend of one parameter with its alarm limits, drawn by uPlot on a canvas (fast enough for
  * 24 h at 1 Hz). The text summary under it says the same in words, for screen readers and tests.
  */
@@ -105,7 +119,12 @@ export function TrendChart(props: {
             cursor: { y: false },
             scales: { x: { time: true, range: () => [from / 1000, to / 1000] }, y: { range: yRange } },
             axes: [
-              { stroke: '#8b949e', grid: { stroke: '#21262d' }, ticks: { stroke: '#30363d' } },
+              {
+                stroke: '#8b949e',
+                grid: { stroke: '#21262d' },
+                ticks: { stroke: '#30363d' },
+                values: TIME_AXIS,
+              },
               { stroke: '#8b949e', grid: { stroke: '#21262d' }, ticks: { stroke: '#30363d' }, size: 44 },
             ],
             series: [
