@@ -4,6 +4,7 @@ import { ActionError } from '../../components/action-error';
 import { useAction, useLoad } from './use-load';
 
 const DAY = 86_400_000;
+/** A UTC day for the date inputs: agreements run from 00:00 UTC of their days (use-load's whenDay). */
 const dateInput = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** IT drafts the terms; nothing is shared until a compliance officer approves them. */
@@ -90,11 +91,11 @@ export function AgreementDraftForm(props: { peers: PeerView[]; onDone: () => voi
         <input type="number" min={1} max={1000} value={k} onChange={(e) => setK(Number(e.target.value))} />
       </label>
       <label className="field">
-        <span className="field__label">Starts</span>
+        <span className="field__label">Starts (00:00 UTC)</span>
         <input type="date" value={starts} onChange={(e) => setStarts(e.target.value)} />
       </label>
       <label className="field">
-        <span className="field__label">Expires</span>
+        <span className="field__label">Expires (00:00 UTC)</span>
         <input type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
       </label>
       <div className="sharing__actions">

@@ -3,9 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgreementView, PeerView } from '../../../shared/api/mesh';
 import { createFakeClient } from '../../testing/fake-client';
 import { renderAs } from '../../testing/render';
+import { pinTimeZone } from '../../testing/time-zone';
 import { SharingScreen } from './sharing-screen';
 
 afterEach(cleanup);
+// Agreements run on UTC days; an hour east of UTC shows a screen that reads them as local times.
+pinTimeZone('Europe/Berlin');
 
 const FP = 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89';
 
@@ -151,6 +154,23 @@ describe('Sharing', () => {
       id: current.id,
       version: 1,
     });
+  });
+
+  it('an agreement drafted for UTC days reads as those days, on a node east of UTC', async () => {
+    const startsAt = Date.parse('2026-12-03T00:00:00Z');
+    const { client } = createFakeClient({
+      'peers.list': () => ({ ok: true as const, value: { peers: [peer({ status: 'active' })] } }),
+      'mesh.identity': () => ({ ok: true as const, value: identity }),
+      'agreements.list': () => ({
+        ok: true as const,
+        value: { agreements: [agreement({ startsAt, expiresAt: Date.parse('2027-12-03T10:30:00Z') })] },
+      }),
+    });
+    renderAs('it_admin', <SharingScreen />, client);
+    fireEvent.click(await screen.findByRole('tab', { name: 'Agreements' }));
+    const card = await screen.findByRole('region', { name: /South Clinic · vitals-raw · v1/ });
+    // An end set through the API at another hour is an instant: it reads in local time (UTC+1).
+    expect(within(card).getByText('2026-12-03 UTC – 2027-12-03 11:30:00')).toBeTruthy();
   });
 
   it('a researcher sees only Received products', async () => {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { MethodInput, MethodName, MethodOutput } from '../../../shared/api/contract';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { useClient } from '../../app/context';
-import { formatDate, formatDateTime } from '../../format/time';
+import { formatDateTime } from '../../format/time';
 
 export interface Loaded<T> {
   readonly value?: T;
@@ -57,13 +57,16 @@ export function useAction() {
   return { busy, error, run, clear: () => setError(undefined) };
 }
 
-/** An agreement's start or end: the date alone when it falls on local midnight, else date and time. */
-export const whenDay = (ms: number): string => {
-  const d = new Date(ms);
-  const midnight =
-    d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0 && d.getMilliseconds() === 0;
-  return midnight ? formatDate(ms) : formatDateTime(ms);
-};
+const DAY_MS = 86_400_000;
+
+/**
+ * An agreement's start or end. The draft form sets them at 00:00 UTC of the chosen day, so both
+ * facilities, in whatever zones, read the same day: such an instant reads as that UTC date
+ * ("2026-12-03 UTC", not a local "01:00:00" on a Berlin node). Any other instant (set through the
+ * API) reads in the app's local date and time.
+ */
+export const whenDay = (ms: number): string =>
+  ms % DAY_MS === 0 ? `${new Date(ms).toISOString().slice(0, 10)} UTC` : formatDateTime(ms);
 
 /**
  * A released cell as people read it: timestamps (epoch ms, shifted or truncated) as UTC ISO, not
