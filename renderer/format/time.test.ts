@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pinTimeZone } from '../testing/time-zone';
-import { ago, formatClock, formatDate, formatDateTime, localOffset } from './time';
+import { ago, formatClock, formatClockToday, formatDate, formatDateTime, localOffset } from './time';
 
 pinTimeZone('Europe/Berlin');
 
@@ -21,6 +21,21 @@ describe('formatDateTime', () => {
     expect(formatDateTime(Number.NaN)).toBe('NaN');
     expect(formatDateTime(null)).toBe('—');
     expect(formatDateTime(undefined)).toBe('—');
+  });
+});
+
+describe('formatClockToday', () => {
+  it("shows the clock time on the reader's today, the date too on any other day", () => {
+    // 23:30 Berlin on the 25th is still the 25th there, though already past 22:30 UTC.
+    const lateEvening = Date.UTC(2026, 10, 25, 22, 30, 0);
+    expect(formatClockToday(ISO, lateEvening)).toBe('14:03:07');
+    expect(formatClockToday(ISO, Date.UTC(2026, 10, 25, 23, 30, 0))).toBe('2026-11-25 14:03:07');
+    expect(formatClockToday(MS, MS + 86_400_000)).toBe('2026-11-25 14:03:07');
+  });
+
+  it('shows an unparseable input as received, and a missing one as a dash', () => {
+    expect(formatClockToday('soon', MS)).toBe('soon');
+    expect(formatClockToday(null, MS)).toBe('—');
   });
 });
 

@@ -35,6 +35,18 @@ export const formatDateTime = (at: Instant | null | undefined): string =>
 /** "14:03:07", local time: for what is about today (live values, heartbeats, a lock ending soon). */
 export const formatClock = (at: Instant | null | undefined): string => show(at, clock);
 
+/**
+ * "14:03:07" when `at` falls on the reader's local today (relative to `now`), else the date and
+ * time: for lists that are mostly today's but reach back (alarm history over 8 or 24 hours),
+ * where a bare clock time from yesterday would read as today's.
+ */
+export function formatClockToday(at: Instant | null | undefined, now: number): string {
+  if (at === null || at === undefined) return MISSING;
+  const d = toDate(at);
+  if (!d) return String(at);
+  return day(d) === day(new Date(now)) ? clock(d) : `${day(d)} ${clock(d)}`;
+}
+
 /** "2026-11-25": the local calendar date. */
 export const formatDate = (at: Instant | null | undefined): string => show(at, day);
 

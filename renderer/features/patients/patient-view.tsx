@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react
 import { useStore } from 'zustand';
 import type { AlarmView, EffectiveLimit, LiveValue, TrendSeries } from '../../../shared/api/vitals';
 import { useClient } from '../../app/context';
-import { formatClock } from '../../format/time';
+import { formatClock, formatClockToday } from '../../format/time';
 import { LimitsEditor } from '../alarm-limits/limits-editor';
 import { useVitalsStream } from '../live/use-vitals-stream';
 import { NIBP, PARAMS, alarmText, labelOf, PRIORITY_LABEL } from '../live/vitals-format';
@@ -131,6 +131,8 @@ export function PatientView(props: { patientId: number }) {
     return { label: labelOf(code), colour, t, v };
   };
   const to = Math.max(window_.to, ...Object.values(live).map((l) => l.t[l.t.length - 1] ?? 0));
+  // Alarm history reaches back up to 24 h: times not from today carry their date.
+  const now = Date.now();
 
   const acknowledge = async (alarm: AlarmView) => {
     setActionError(undefined);
@@ -242,11 +244,13 @@ export function PatientView(props: { patientId: number }) {
           ) : null}
           {history.map((a) => (
             <tr key={a.id}>
-              <td>{formatClock(a.startedAt)}</td>
+              <td>{formatClockToday(a.startedAt, now)}</td>
               <td>{alarmText(a)}</td>
               <td>{HISTORY_PRIORITY[a.priority]}</td>
-              <td>{a.endedAt ? formatClock(a.endedAt) : 'Still active'}</td>
-              <td>{a.acknowledgedBy ? `${a.acknowledgedBy} ${formatClock(a.acknowledgedAt)}` : '—'}</td>
+              <td>{a.endedAt ? formatClockToday(a.endedAt, now) : 'Still active'}</td>
+              <td>
+                {a.acknowledgedBy ? `${a.acknowledgedBy} ${formatClockToday(a.acknowledgedAt, now)}` : '—'}
+              </td>
             </tr>
           ))}
         </tbody>
