@@ -3,7 +3,7 @@ import type { AuditExportStatus, AuditFilter } from '../../../shared/api/audit';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import { ActionError } from '../../components/action-error';
 import { useClient } from '../../app/context';
-import { formatBytes } from '../settings/format';
+import { formatBytes } from '../../format/quantity';
 import { formatCount } from '../../format/count';
 import { describeFilter } from './audit-format';
 

@@ -1,6 +1,6 @@
 import type { ExportStatus } from '../../../shared/api/exports';
 import { formatCount } from '../../format/count';
-import { formatBytes } from '../settings/format';
+import { formatBytes } from '../../format/quantity';
 import { FORMAT_LABELS } from './export-form';
 
 const pct = (share: number) => `${(share * 100).toFixed(share < 0.01 && share > 0 ? 2 : 1)} %`;

@@ -5,7 +5,7 @@ import type { HealthAlert, HealthItem, HealthStatus, ProbeReport } from '../../.
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useClient } from '../../app/context';
 import { formatDateTime } from '../../format/time';
-import { formatBytes } from '../settings/format';
+import { formatBytes } from '../../format/quantity';
 import { useNodeHealth } from '../settings/use-node-health';
 import '../../components/dense-table.css';
 import './health.css';

@@ -3,11 +3,17 @@ import { useAppState } from '../../app/context';
 import { hrefFor } from '../../app/routes';
 import { mayOpenSettingsPage } from '../../app/screen-access';
 import { ApiErrorAlert } from '../../components/api-error-alert';
-import type { NodeHealth } from '../../../shared/api/node';
+import type { KeySourceKind, NodeHealth } from '../../../shared/api/node';
 import { formatClock, formatDateTime } from '../../format/time';
-import { formatBytes, formatDuration, KEY_SOURCE_LABELS } from './format';
+import { formatBytes, formatDuration } from '../../format/quantity';
 import { useNodeHealth, useNow, type NodeHealthState } from './use-node-health';
 import './node-health.css';
+
+const KEY_SOURCE_LABELS: Record<KeySourceKind, string> = {
+  keychain: 'OS keychain',
+  file: 'Key file',
+  passphrase: 'Passphrase',
+};
 
 export const HEARTBEAT_INTERVAL_MS = 5000;
 

@@ -1,4 +1,4 @@
-import type { KeySourceKind } from '../../../shared/api/node';
+/** Sizes and durations as every screen shows them (node health, exports, audit exports). */
 
 const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
 
@@ -28,9 +28,3 @@ export function formatDuration(totalSeconds: number): string {
     return pair(Math.floor(seconds / 3600), 'h', Math.floor((seconds % 3600) / 60), 'min');
   return pair(Math.floor(seconds / 86_400), 'd', Math.floor((seconds % 86_400) / 3600), 'h');
 }
-
-export const KEY_SOURCE_LABELS: Record<KeySourceKind, string> = {
-  keychain: 'OS keychain',
-  file: 'Key file',
-  passphrase: 'Passphrase',
-};

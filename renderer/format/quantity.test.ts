@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes, formatDuration } from './quantity';
 
 describe('formatBytes', () => {
   it('uses the unit a person would', () => {
