@@ -461,6 +461,8 @@ try {
   const storeOnly = await storeThreadOnly();
   console.log(`store thread only: ${storeOnly.messagesPerSec} msg/s, ${storeOnly.obsPerSec} obs/s`);
   const ten = ingest.find((r) => r.connections === 10)!;
+  if (ten.storedObsPerMessage === 0)
+    throw new Error(`the ingest stored nothing at 10 connections (${ten.notAccepted} not accepted)`);
   // Every sender waits for its ACKs, so no commit can hold more than the messages in flight: the
   // ceiling's loop, committing that many messages at a time, each with the message row the issue
   // asks to keep, is what no ingest can beat.
