@@ -5,7 +5,7 @@ import { AppProviders } from '../../app/context';
 import { createAppStore } from '../../app/store';
 import { createFakeClient } from '../../testing/fake-client';
 import { PatientView } from '../patients/patient-view';
-import { LiveScreen } from './live-screen';
+import { LiveScreen, UNITS_REFRESH_MS } from './live-screen';
 
 afterEach(() => {
   cleanup();
@@ -134,6 +134,43 @@ describe('Live vitals: unit view', () => {
     expect(screen.getByText(/1 bed alarming/)).toBeTruthy();
     act(() => fake.emit('vitals.unit', event({ alarms: [alarm({ endedAt: Date.now() })] })));
     expect(screen.getByRole('link', { name: /^R1 · Bed 1, DOE, Jane$/ }).className).not.toContain('tile--');
+  });
+
+  it("keeps the unit chooser's bed and alarm counts current while the screen is open", async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let ward = { beds: 4, activeAlarms: 0 };
+      const fake = createFakeClient({
+        'units.list': () => ({
+          ok: true,
+          value: {
+            units: [
+              { unit: 'ICU', beds: 2, activeAlarms: 0, assigned: true },
+              { unit: 'Ward 3', ...ward, assigned: true },
+            ],
+            assigned: ['ICU', 'Ward 3'],
+          },
+        }),
+      });
+      render(
+        <AppProviders client={fake.client} store={createAppStore()}>
+          <LiveScreen />
+        </AppProviders>,
+      );
+      expect(await screen.findByRole('option', { name: 'Ward 3 (4 beds)' })).toBeTruthy();
+      // A bed is admitted on Ward 3 and alarms, while this clinician watches ICU.
+      ward = { beds: 5, activeAlarms: 1 };
+      await act(async () => {
+        vi.advanceTimersByTime(UNITS_REFRESH_MS);
+        await Promise.resolve();
+      });
+      expect(await screen.findByRole('option', { name: 'Ward 3 (5 beds, 1 alarm)' })).toBeTruthy();
+      expect(fake.calls.filter((c) => c.method === 'units.list')).toHaveLength(2);
+      // Still watching the unit it chose first: a refresh doesn't move the clinician.
+      expect(fake.active('vitals.unit').map((s) => s.params)).toEqual([{ unit: 'ICU' }]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('asks for a reason before watching a unit that is not assigned (break-glass)', async () => {

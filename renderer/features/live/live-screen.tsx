@@ -10,29 +10,25 @@ import './live.css';
 
 type Units = MethodOutput<'units.list'>;
 const CHOICE_KEY = 'vitalmesh.live.unit';
+/**
+ * How often the unit chooser's bed and alarm counts are asked again: it is where a clinician sees
+ * that another of their units has an alarm, so its counts must not stay as they were at login.
+ * Each ask is one audited call, so not more often than a glance at another unit needs.
+ */
+export const UNITS_REFRESH_MS = 15_000;
 
 /** Live vitals: the beds of one unit, as a central station shows them. */
 export function LiveScreen() {
-  const client = useClient();
-  const [units, setUnits] = useState<Units | undefined>();
-  const [unitsError, setUnitsError] = useState<string | undefined>();
+  const { units, error: unitsError } = useUnits(UNITS_REFRESH_MS);
   const [choice, setChoice] = useState<UnitChoice | undefined>();
 
   useEffect(() => {
-    let current = true;
-    void client.call('units.list', {}).then((result) => {
-      if (!current) return;
-      if (!result.ok) return setUnitsError(result.error.message);
-      setUnits(result.value);
-      // The last unit watched here if still assigned, else the first assigned unit.
-      const saved = window.localStorage.getItem(CHOICE_KEY);
-      const first = result.value.assigned.includes(saved ?? '') ? saved : result.value.assigned[0];
-      if (first) setChoice((c) => c ?? { unit: first });
-    });
-    return () => {
-      current = false;
-    };
-  }, [client]);
+    if (!units || choice) return;
+    // The last unit watched here if still assigned, else the first assigned unit.
+    const saved = window.localStorage.getItem(CHOICE_KEY);
+    const first = units.assigned.includes(saved ?? '') ? saved : units.assigned[0];
+    if (first) setChoice({ unit: first });
+  }, [units, choice]);
 
   const choose = (next: UnitChoice) => {
     setChoice(next);
@@ -96,6 +92,29 @@ function UnitGrid(props: { choice: UnitChoice }) {
       </ul>
     </>
   );
+}
+
+/** The units with their counts, asked again every `intervalMs`; a failed refresh keeps the last. */
+function useUnits(intervalMs: number): { units?: Units; error?: string } {
+  const client = useClient();
+  const [state, setState] = useState<{ units?: Units; error?: string }>({});
+  useEffect(() => {
+    let current = true;
+    const load = () =>
+      void client.call('units.list', {}).then((result) => {
+        if (!current) return;
+        setState((previous) =>
+          result.ok ? { units: result.value } : { ...previous, error: result.error.message },
+        );
+      });
+    load();
+    const timer = window.setInterval(load, intervalMs);
+    return () => {
+      current = false;
+      window.clearInterval(timer);
+    };
+  }, [client, intervalMs]);
+  return state;
 }
 
 /** Arrow keys move between tiles like a grid; Enter opens the focused bed (it is a link). */
