@@ -1,5 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { MethodOutput } from '../../../shared/api/contract';
 import type { AlarmView, VitalsEvent } from '../../../shared/api/vitals';
 import { AppProviders } from '../../app/context';
 import { createAppStore } from '../../app/store';
@@ -56,19 +57,18 @@ const event = (over: Partial<VitalsEvent>): VitalsEvent => ({
   ...over,
 });
 
-function renderLive() {
-  const fake = createFakeClient({
-    'units.list': () => ({
-      ok: true,
-      value: {
-        units: [
-          { unit: 'ICU', beds: 2, activeAlarms: 0, assigned: true },
-          { unit: 'Ward 3', beds: 4, activeAlarms: 0, assigned: false },
-        ],
-        assigned: ['ICU'],
-      },
-    }),
-  });
+type UnitsAnswer = MethodOutput<'units.list'>;
+const TWO_UNITS: UnitsAnswer = {
+  units: [
+    { unit: 'ICU', beds: 2, activeAlarms: 0, assigned: true },
+    { unit: 'Ward 3', beds: 4, activeAlarms: 0, assigned: false },
+  ],
+  assigned: ['ICU'],
+};
+
+/** The live screen against a fake node whose units.list answers `units()` at each call. */
+function renderLive(units: () => UnitsAnswer = () => TWO_UNITS) {
+  const fake = createFakeClient({ 'units.list': () => ({ ok: true, value: units() }) });
   render(
     <AppProviders client={fake.client} store={createAppStore()}>
       <LiveScreen />
@@ -140,23 +140,13 @@ describe('Live vitals: unit view', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
       let ward = { beds: 4, activeAlarms: 0 };
-      const fake = createFakeClient({
-        'units.list': () => ({
-          ok: true,
-          value: {
-            units: [
-              { unit: 'ICU', beds: 2, activeAlarms: 0, assigned: true },
-              { unit: 'Ward 3', ...ward, assigned: true },
-            ],
-            assigned: ['ICU', 'Ward 3'],
-          },
-        }),
-      });
-      render(
-        <AppProviders client={fake.client} store={createAppStore()}>
-          <LiveScreen />
-        </AppProviders>,
-      );
+      const fake = renderLive(() => ({
+        units: [
+          { unit: 'ICU', beds: 2, activeAlarms: 0, assigned: true },
+          { unit: 'Ward 3', ...ward, assigned: true },
+        ],
+        assigned: ['ICU', 'Ward 3'],
+      }));
       expect(await screen.findByRole('option', { name: 'Ward 3 (4 beds)' })).toBeTruthy();
       // A bed is admitted on Ward 3 and alarms, while this clinician watches ICU.
       ward = { beds: 5, activeAlarms: 1 };

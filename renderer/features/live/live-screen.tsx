@@ -1,14 +1,12 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
-import type { MethodOutput } from '../../../shared/api/contract';
-import { useClient } from '../../app/context';
+import { usePolled } from '../../app/use-polled';
 import { useNow } from '../settings/use-node-health';
 import { BedTile } from './bed-tile';
 import { useVitalsStream } from './use-vitals-stream';
 import { UnitChooser, type UnitChoice } from './unit-chooser';
 import './live.css';
 
-type Units = MethodOutput<'units.list'>;
 const CHOICE_KEY = 'vitalmesh.live.unit';
 /**
  * How often the unit chooser's bed and alarm counts are asked again: it is where a clinician sees
@@ -19,7 +17,7 @@ export const UNITS_REFRESH_MS = 15_000;
 
 /** Live vitals: the beds of one unit, as a central station shows them. */
 export function LiveScreen() {
-  const { units, error: unitsError } = useUnits(UNITS_REFRESH_MS);
+  const { value: units, error: unitsError } = usePolled('units.list', {}, UNITS_REFRESH_MS);
   const [choice, setChoice] = useState<UnitChoice | undefined>();
 
   useEffect(() => {
@@ -39,7 +37,7 @@ export function LiveScreen() {
     <section className="live" aria-label="Live vitals">
       <div className="live__bar">
         {units ? <UnitChooser units={units} choice={choice} onChoose={choose} /> : null}
-        {unitsError ? <p role="alert">Units unavailable: {unitsError}</p> : null}
+        {unitsError ? <p role="alert">Units unavailable: {unitsError.message}</p> : null}
       </div>
       {choice ? (
         <UnitGrid choice={choice} />
@@ -92,29 +90,6 @@ function UnitGrid(props: { choice: UnitChoice }) {
       </ul>
     </>
   );
-}
-
-/** The units with their counts, asked again every `intervalMs`; a failed refresh keeps the last. */
-function useUnits(intervalMs: number): { units?: Units; error?: string } {
-  const client = useClient();
-  const [state, setState] = useState<{ units?: Units; error?: string }>({});
-  useEffect(() => {
-    let current = true;
-    const load = () =>
-      void client.call('units.list', {}).then((result) => {
-        if (!current) return;
-        setState((previous) =>
-          result.ok ? { units: result.value } : { ...previous, error: result.error.message },
-        );
-      });
-    load();
-    const timer = window.setInterval(load, intervalMs);
-    return () => {
-      current = false;
-      window.clearInterval(timer);
-    };
-  }, [client, intervalMs]);
-  return state;
 }
 
 /** Arrow keys move between tiles like a grid; Enter opens the focused bed (it is a link). */

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ApiErrorBody } from '../../../shared/api/errors';
 import type { Hl7MessageView, IngestStatus } from '../../../shared/api/ingest';
 import { useClient } from '../../app/context';
+import { usePolled } from '../../app/use-polled';
 
 export interface IngestStatusState {
   readonly status?: IngestStatus;
@@ -15,25 +16,8 @@ export interface IngestStatusState {
  * a poll every couple of seconds is what a person can read). A failed poll keeps the last status.
  */
 export function useIngestStatus(intervalMs: number): IngestStatusState {
-  const client = useClient();
-  const [state, setState] = useState<IngestStatusState>({});
-  useEffect(() => {
-    let current = true;
-    const poll = () =>
-      void client.call('ingest.status', {}).then((result) => {
-        if (!current) return;
-        setState((previous) =>
-          result.ok ? { status: result.value, receivedAt: Date.now() } : { ...previous, error: result.error },
-        );
-      });
-    poll();
-    const timer = window.setInterval(poll, intervalMs);
-    return () => {
-      current = false;
-      window.clearInterval(timer);
-    };
-  }, [client, intervalMs]);
-  return state;
+  const { value, receivedAt, error } = usePolled('ingest.status', {}, intervalMs);
+  return { status: value, receivedAt, error };
 }
 
 export interface QuarantineState {
